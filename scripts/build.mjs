@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Bundle every src/bin/*.ts into one self-contained executable file dist/<name>.mjs (no dev toolchain needed).
+import { chmodSync, readdirSync, rmSync } from "node:fs";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const distDir = process.env.QM_DIST_DIR ?? join(root, "dist");
+const entries = readdirSync(join(root, "src/bin"))
+  .filter((f) => f.endsWith(".ts"))
+  .map((f) => join(root, "src/bin", f));
+
+rmSync(distDir, { recursive: true, force: true });
+await Promise.all(
+  entries.map(async (entry) => {
+    const name = basename(entry, ".ts");
+    const outfile = join(distDir, `${name}.mjs`);
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20.19",
+      minifySyntax: true,
+      legalComments: "none",
+      banner: { js: "#!/usr/bin/env node" },
+      logLevel: "warning",
+    });
+    chmodSync(outfile, 0o755);
+  }),
+);
+process.stdout.write(`built ${entries.length} executables into ${distDir}\n`);

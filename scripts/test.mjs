@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// The whole test suite: type-check (and compile tests), lint/format check, bundle, unit tests, integration tests.
+// Ends with the line "N passed, N failed, N skipped" that CI reads. Exit status 0 only when nothing failed.
+//
+//   node scripts/test.mjs                  everything
+//   node scripts/test.mjs --unit           checks + unit tests only
+//   node scripts/test.mjs --integration    checks + integration tests only
+//   node scripts/test.mjs PATTERN...       only test files whose path contains a PATTERN
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { cpus } from "node:os";
+import { join, relative } from "node:path";
+import { run } from "node:test";
+import { spec } from "node:test/reporters";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const argv = process.argv.slice(2);
+const only = argv.includes("--unit") ? "unit" : argv.includes("--integration") ? "integration" : "all";
+const patterns = argv.filter((a) => !a.startsWith("--"));
+const counts = { passed: 0, failed: 0, skipped: 0 };
+const bin = (name) => join(root, "node_modules/.bin", name);
+// Separate output directories let several checkouts' test runs share one tree without colliding.
+const buildDir = process.env.QM_BUILD_DIR ?? join(root, "build");
+process.env.QM_REPO_ROOT = root;
+
+function step(name, file, args) {
+  process.stdout.write(`\n▶ ${name}: ${[file, ...args].map((a) => relative(root, a) || a).join(" ")}\n`);
+  const started = Date.now();
+  const result = spawnSync(file, args, { cwd: root, stdio: "inherit" });
+  const ok = result.status === 0;
+  counts[ok ? "passed" : "failed"]++;
+  process.stdout.write(`${ok ? "✔" : "✖"} ${name} (${Date.now() - started} ms)\n`);
+  return ok;
+}
+
+function testFiles(dir) {
+  let out = [];
+  let names;
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out = out.concat(testFiles(path));
+    else if (name.endsWith(".test.js")) out.push(path);
+  }
+  return out.sort();
+}
+
+async function suite(name, files, concurrency) {
+  const selected = patterns.length ? files.filter((f) => patterns.some((p) => f.includes(p))) : files;
+  process.stdout.write(`\n▶ ${name}: ${selected.length} test files\n`);
+  if (selected.length === 0) return;
+  const stream = run({ files: selected, concurrency, timeout: 20 * 60_000 });
+  stream.on("test:pass", (d) => {
+    if (d.details?.type === "suite") return;
+    counts[d.skip || d.todo ? "skipped" : "passed"]++;
+  });
+  stream.on("test:fail", (d) => {
+    if (d.details?.type === "suite") return;
+    counts.failed++;
+  });
+  const out = stream.compose(new spec());
+  out.pipe(process.stdout, { end: false });
+  await new Promise((resolve) => out.on("end", resolve));
+}
+
+const tscOk = step("type-check and compile", process.execPath, [
+  join(root, "node_modules/typescript/bin/tsc"),
+  "-p",
+  "tsconfig.json",
+  "--outDir",
+  buildDir,
+]);
+step("lint and format", bin("biome"), ["check", "."]);
+step("bundle", process.execPath, [join(root, "scripts/build.mjs")]);
+
+if (tscOk || statSync(buildDir, { throwIfNoEntry: false })) {
+  if (only !== "integration") {
+    const unit = [...testFiles(join(buildDir, "src")), ...testFiles(join(buildDir, "test/unit"))];
+    await suite("unit tests", unit, Math.max(2, cpus().length));
+  }
+  if (only !== "unit") {
+    // Integration tests share real host resources (podman, cgroups): one file at a time.
+    await suite("integration tests", testFiles(join(buildDir, "test/integration")), 1);
+  }
+}
+
+process.stdout.write(`\n${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+process.exitCode = counts.failed === 0 ? 0 : 1;

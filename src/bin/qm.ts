@@ -1,0 +1,4 @@
+import { main } from "../cli/app.js";
+import { qmProgram } from "../cli/qm.js";
+
+main(qmProgram);

@@ -1,0 +1,90 @@
+import { spawn } from "node:child_process";
+import { ExitCode, QmError } from "../core/errors.js";
+
+export interface RunOptions {
+  readonly input?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+  readonly timeoutMs?: number;
+  /** Return the result instead of throwing when the exit status is not 0. */
+  readonly allowFailure?: boolean;
+  /** Pass stdout/stderr through to ours (long, user-visible work) instead of capturing. */
+  readonly inherit?: boolean;
+}
+
+export interface RunResult {
+  readonly argv: readonly string[];
+  readonly code: number;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Quote an argv the way a person would retype it in a shell (display only; nothing is ever run by a shell). */
+export function quoteArgv(argv: readonly string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`)).join(" ");
+}
+
+function tail(text: string, lines = 8): string {
+  const all = text.trimEnd().split("\n");
+  return all.slice(-lines).join("\n");
+}
+
+/** Run a program without a shell. Errors quote the command, the reason and the stderr tail. */
+export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const argv = [file, ...args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      env: options.env ?? process.env,
+      cwd: options.cwd,
+      stdio: [
+        options.input === undefined ? "ignore" : "pipe",
+        options.inherit ? "inherit" : "pipe",
+        options.inherit ? "inherit" : "pipe",
+      ],
+      timeout: options.timeoutMs,
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      const missing = error.code === "ENOENT";
+      reject(
+        new QmError(
+          missing ? "QM_COMMAND_NOT_FOUND" : "QM_COMMAND_FAILED",
+          `cannot run ${quoteArgv(argv)}: ${error.message}`,
+          {
+            exitCode: ExitCode.commandFailed,
+            ...(missing ? { hint: `install ${file} (see 'qm doctor')` } : {}),
+            cause: error,
+          },
+        ),
+      );
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
+    child.on("close", (code, signal) => {
+      const result: RunResult = { argv, code: code ?? 128 + (signal ? 9 : 0), signal, stdout, stderr };
+      if (result.code === 0 || options.allowFailure) {
+        resolve(result);
+        return;
+      }
+      const why = signal ? `killed by ${signal}` : `exit status ${result.code}`;
+      const detail = tail(stderr) || tail(stdout);
+      reject(
+        new QmError(
+          "QM_COMMAND_FAILED",
+          `${quoteArgv(argv)} failed (${why})${detail ? `:\n${detail}` : ""}`,
+          {
+            exitCode: ExitCode.commandFailed,
+            details: { argv, code: result.code, stderr: tail(stderr, 40) },
+          },
+        ),
+      );
+    });
+  });
+}

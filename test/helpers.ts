@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestContext } from "node:test";
+import { fileURLToPath } from "node:url";
+
+/** Repository root (tests run from build/test/...). */
+export const repoRoot = process.env.QM_REPO_ROOT ?? fileURLToPath(new URL("../../", import.meta.url));
+/** A bundled executable, as installed: dist/NAME.mjs (or $QM_DIST_DIR/NAME.mjs). */
+export const distBin = (name: string): string =>
+  join(process.env.QM_DIST_DIR ?? join(repoRoot, "dist"), `${name}.mjs`);
+
+/** Why an integration test cannot run here, or undefined when it can. Tests skip with this reason, never silently. */
+export function rootSkipReason(): string | undefined {
+  return process.getuid?.() === 0
+    ? undefined
+    : "needs root (integration tests use real podman, cgroups and mounts)";
+}
+
+/** A temporary directory removed when the test ends. */
+export function tempDir(t: TestContext, prefix = "qm-test-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
