@@ -12,7 +12,7 @@ const entries = readdirSync(join(root, "src/bin"))
   .map((f) => join(root, "src/bin", f));
 
 rmSync(distDir, { recursive: true, force: true });
-await Promise.all(
+const results = await Promise.allSettled(
   entries.map(async (entry) => {
     const name = basename(entry, ".ts");
     const outfile = join(distDir, `${name}.mjs`);
@@ -31,4 +31,6 @@ await Promise.all(
     chmodSync(outfile, 0o755);
   }),
 );
-process.stdout.write(`built ${entries.length} executables into ${distDir}\n`);
+const failed = results.filter((r) => r.status === "rejected");
+process.stdout.write(`built ${entries.length - failed.length} of ${entries.length} executables into ${distDir}\n`);
+if (failed.length > 0) process.exitCode = 1;

@@ -2,9 +2,9 @@ import { ExitCode, QmError, toQmError } from "../core/errors.js";
 import { type OptionSpec, type ParsedArgs, parseArgs, renderOptions } from "./args.js";
 
 /** What a command returns: data for --json and a renderer for people. */
-export interface CommandOutput<T = unknown> {
-  readonly data: T;
-  readonly text: (data: T) => string;
+export interface CommandOutput {
+  readonly data: unknown;
+  readonly text: () => string;
   /** Exit status when the command ran but its verdict is negative (e.g. doctor found blockers). */
   readonly exitCode?: number;
 }
@@ -140,7 +140,7 @@ export async function runProgram(
     }
     json = json || args.options.json === true;
     const output = await command.run({ args, json, log: (line) => io.stderr(`${line}\n`) });
-    io.stdout(json ? `${JSON.stringify(output.data, null, 2)}\n` : ensureNewline(output.text(output.data)));
+    io.stdout(json ? `${JSON.stringify(output.data, null, 2)}\n` : ensureNewline(output.text()));
     return output.exitCode ?? ExitCode.ok;
   } catch (thrown) {
     const error = toQmError(thrown);

@@ -1,0 +1,123 @@
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
+import { QmPaths } from "../config/defaults.js";
+import { run } from "../engine/exec.js";
+import { parseMountinfo, v1Names } from "./facts.js";
+import {
+  type CommandProbe,
+  type HostSnapshot,
+  type SpaceProbe,
+  snapshotFiles,
+  snapshotPaths,
+  snapshotTools,
+  versionedTools,
+} from "./snapshot.js";
+
+function read(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+const extraBinDirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+export function which(name: string, pathEnv = process.env.PATH ?? ""): string | null {
+  for (const dir of [...pathEnv.split(delimiter).filter(Boolean), ...extraBinDirs]) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+async function version(path: string): Promise<CommandProbe> {
+  try {
+    const r = await run(path, ["--version"], { allowFailure: true, timeoutMs: 15_000 });
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  } catch (error) {
+    return { code: 127, stdout: "", stderr: (error as Error).message };
+  }
+}
+
+function space(path: string): SpaceProbe | null {
+  let measured = path;
+  while (!existsSync(measured) && measured !== "/") measured = dirname(measured);
+  try {
+    const s = statfsSync(measured);
+    return { measured, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  } catch {
+    return null;
+  }
+}
+
+/** Can a child cgroup be created under this hierarchy? Creates and removes an empty, uniquely named cgroup. */
+function probeMkdir(mountpoint: string): boolean {
+  const dir = join(mountpoint, `qm-doctor-${process.pid}`);
+  try {
+    mkdirSync(dir);
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Read the live host. The only part of doctor that touches the system. */
+export async function collectSnapshot(): Promise<HostSnapshot> {
+  const files: Record<string, string | null> = {};
+  for (const path of snapshotFiles) files[path] = read(path);
+  const mounts = parseMountinfo(files["/proc/self/mountinfo"] ?? null);
+  const unified = mounts.find((m) => m.fstype === "cgroup2" && m.mountpoint.startsWith("/sys/fs/cgroup"));
+  if (unified) {
+    for (const name of ["cgroup.controllers", "cgroup.subtree_control"]) {
+      const path = `${unified.mountpoint}/${name}`;
+      files[path] = read(path);
+    }
+  }
+  const exists: Record<string, boolean> = {};
+  for (const path of snapshotPaths) exists[path] = existsSync(path);
+  const whichMap: Record<string, string | null> = {};
+  for (const name of snapshotTools) whichMap[name] = which(name);
+  const versions: Record<string, CommandProbe | null> = {};
+  await Promise.all(
+    versionedTools.map(async (name) => {
+      const path = whichMap[name];
+      versions[name] = path ? await version(path) : null;
+    }),
+  );
+  const uid = process.getuid?.() ?? -1;
+  const probes: Record<string, boolean> = {};
+  if (uid === 0) {
+    for (const m of mounts.filter((x) => x.fstype === "cgroup")) {
+      for (const option of m.superOptions) {
+        const controller = v1Names[option];
+        if (controller) probes[`cgroup-mkdir:${controller}`] ??= probeMkdir(m.mountpoint);
+      }
+    }
+    if (unified) {
+      const ok = probeMkdir(unified.mountpoint);
+      for (const name of (files[`${unified.mountpoint}/cgroup.controllers`] ?? "")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)) {
+        probes[`cgroup-mkdir:${name}`] ??= ok;
+      }
+    }
+  }
+  return {
+    schema: 1,
+    uid,
+    files,
+    exists,
+    which: whichMap,
+    versions,
+    space: { [QmPaths.libDir]: space(QmPaths.libDir), [QmPaths.rwVar]: space(QmPaths.rwVar) },
+    probes,
+  };
+}

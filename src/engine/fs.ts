@@ -1,0 +1,27 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** Join an absolute in-tree path to an injectable root ("/" for the live host). */
+export function underRoot(root: string, path: string): string {
+  return root === "/" ? path : join(root, path);
+}
+
+/**
+ * Write a file so that readers see either the old or the new content, never a torn one: temp file in the same
+ * directory, fsync, explicit mode, rename.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode = 0o644): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+  const fd = openSync(temp, "w", mode);
+  try {
+    writeSync(fd, typeof content === "string" ? Buffer.from(content) : content);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(temp, path);
+}
