@@ -1,8 +1,10 @@
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
-import { delimiter, dirname, join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
+import { parseMountinfo } from "../core/mountinfo.js";
 import { run } from "../engine/exec.js";
-import { parseMountinfo, v1Names } from "./facts.js";
+import { which } from "../engine/which.js";
+import { v1Names } from "./facts.js";
 import {
   type CommandProbe,
   type HostSnapshot,
@@ -19,21 +21,6 @@ function read(path: string): string | null {
   } catch {
     return null;
   }
-}
-
-const extraBinDirs = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
-export function which(name: string, pathEnv = process.env.PATH ?? ""): string | null {
-  for (const dir of [...pathEnv.split(delimiter).filter(Boolean), ...extraBinDirs]) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
 }
 
 async function version(path: string): Promise<CommandProbe> {

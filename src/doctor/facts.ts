@@ -1,4 +1,7 @@
+import { parseMountinfo } from "../core/mountinfo.js";
 import type { HostSnapshot } from "./snapshot.js";
+
+export { parseMountinfo };
 
 /** Pure interpretation of a HostSnapshot: no I/O, no clock, no environment. */
 
@@ -88,31 +91,6 @@ export function parseOsRelease(text: string | null): Record<string, string> {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (!m) continue;
     out[m[1] as string] = (m[2] as string).replace(/^(["'])(.*)\1$/, "$2");
-  }
-  return out;
-}
-
-interface MountEntry {
-  readonly mountpoint: string;
-  readonly fstype: string;
-  readonly superOptions: readonly string[];
-}
-
-/** /proc/self/mountinfo: "id parent maj:min root mountpoint opts [optional...] - fstype source superopts". */
-export function parseMountinfo(text: string | null): MountEntry[] {
-  const out: MountEntry[] = [];
-  for (const line of (text ?? "").split("\n")) {
-    const fields = line.split(" ");
-    const dash = fields.indexOf("-");
-    if (dash < 5 || fields.length < dash + 4) continue;
-    const mountpoint = (fields[4] as string).replace(/\\([0-7]{3})/g, (_, o: string) =>
-      String.fromCharCode(Number.parseInt(o, 8)),
-    );
-    out.push({
-      mountpoint,
-      fstype: fields[dash + 1] as string,
-      superOptions: (fields[dash + 3] as string).split(","),
-    });
   }
   return out;
 }

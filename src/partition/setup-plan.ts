@@ -1,0 +1,267 @@
+import { join } from "node:path";
+import { partitionAgentConf } from "./agent-conf.js";
+import {
+  defaultStorageConf,
+  editStorageConf,
+  nestedContainersConf,
+  nestedLimits,
+} from "./containers-conf.js";
+import { minimalBaseProfile, noRealtimeProfile, parseProfile, renderProfile } from "./seccomp.js";
+import { ensureSubIds, hostSubIds, partitionSubIds } from "./subids.js";
+
+/** Upstream setup's options (reference §2.1); every path is absolute inside the root being set up. */
+export interface SetupPaths {
+  readonly installDir: string;
+  readonly rootfs: string;
+  readonly rwEtc: string;
+  readonly rwVar: string;
+}
+
+/** One thing setup makes sure of. Paths are absolute inside the root. */
+export type PlannedEntry =
+  | { readonly kind: "dir"; readonly path: string; readonly mode: number; readonly why: string }
+  | {
+      readonly kind: "file";
+      readonly path: string;
+      readonly content: string;
+      readonly mode: number;
+      readonly why: string;
+    }
+  | { readonly kind: "symlink"; readonly path: string; readonly target: string; readonly why: string }
+  /** A shared file where setup only adds lines: full new text, and the lines it added (removed again on uninstall). */
+  | {
+      readonly kind: "append";
+      readonly path: string;
+      readonly content: string;
+      readonly added: readonly string[];
+      readonly why: string;
+    };
+
+/** Data files this project ships (share/). */
+export interface ShippedFiles {
+  readonly qmContainer: string;
+  readonly containersConf: string;
+  readonly contexts: string;
+  readonly fileContexts: string;
+  readonly oomHook: string;
+}
+
+/** What setup read from the host and the tree before planning. */
+export interface SetupInputs {
+  readonly paths: SetupPaths;
+  readonly hostname: string;
+  readonly shipped: ShippedFiles;
+  readonly host: {
+    readonly osId: string;
+    readonly versionId: string;
+    readonly selinux: boolean;
+    readonly cgroupV2: boolean;
+    readonly nofileHard: number | "unlimited";
+    readonly nprocHard: number | "unlimited";
+    readonly subuid: string | null;
+    readonly subgid: string | null;
+    readonly agentConf: string | null;
+    /** The host's containers seccomp.json (/usr/share/containers/seccomp.json). */
+    readonly seccomp: string | null;
+  };
+  readonly tree: {
+    /** podman version inside the tree, e.g. "4.3.1"; null if unknown. */
+    readonly podmanVersion: string | null;
+    readonly seccomp: string | null;
+    /** First existing of the partition's /etc, /usr/lib and /usr/share containers storage.conf. */
+    readonly storageConf: string | null;
+    readonly agentConf: string | null;
+    readonly subuid: string | null;
+    readonly subgid: string | null;
+    readonly hasBluechiAgent: boolean;
+  };
+}
+
+export interface SetupPlan {
+  readonly entries: readonly PlannedEntry[];
+  /** Adaptations and fallbacks a person should know about. */
+  readonly notes: readonly string[];
+}
+
+export const QM_CONTAINER_PATH = "/usr/share/containers/systemd/qm.container";
+export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
+const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
+const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
+/** Partition LimitNOFILE from the shipped qm.container. */
+const PARTITION_NOFILE = 65536;
+
+function versionAtLeast(text: string | null, major: number, minor: number): boolean {
+  const m = /(\d+)\.(\d+)/.exec(text ?? "");
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || (a === major && b >= minor);
+}
+
+/** CentOS Stream <= 9 has no podman with label=nested: upstream deletes those lines from the quadlet. */
+function quadletFor(osId: string, versionId: string, text: string): { text: string; note?: string } {
+  if (osId === "centos" && Number.parseInt(versionId, 10) <= 9) {
+    return {
+      text: text.replace(/^SecurityLabelNested=.*\n/gm, ""),
+      note: "CentOS <= 9: SecurityLabelNested removed from qm.container",
+    };
+  }
+  return { text };
+}
+
+function seccompFor(inputs: SetupInputs): { content: string; note?: string } {
+  const base = inputs.host.seccomp ?? inputs.tree.seccomp;
+  if (base === null) {
+    return {
+      content: renderProfile(noRealtimeProfile(minimalBaseProfile)),
+      note: "no containers seccomp.json on the host or in the tree: seccomp-no-rt.json only removes realtime scheduling",
+    };
+  }
+  const source =
+    inputs.host.seccomp !== null ? "/usr/share/containers/seccomp.json" : "the tree's seccomp.json";
+  return { content: renderProfile(noRealtimeProfile(parseProfile(base, source))) };
+}
+
+/** Pure: everything `qm setup` writes, from what it read. */
+export function planSetup(inputs: SetupInputs): SetupPlan {
+  const { paths, shipped, host, tree } = inputs;
+  const notes: string[] = [];
+  const entries: PlannedEntry[] = [];
+  const file = (path: string, content: string, why: string, mode = 0o644): void => {
+    entries.push({ kind: "file", path, content, mode, why });
+  };
+  const dir = (path: string, why: string, mode = 0o755): void => {
+    entries.push({ kind: "dir", path, mode, why });
+  };
+
+  // Defaults, as the qm package installs them.
+  dir(paths.installDir, "qm defaults");
+  file(
+    join(paths.installDir, "containers.conf"),
+    shipped.containersConf,
+    "default containers.conf for nested containers",
+  );
+  file(join(paths.installDir, "contexts"), shipped.contexts, "SELinux contexts of nested containers");
+  file(
+    join(paths.installDir, "file_contexts"),
+    shipped.fileContexts,
+    "SELinux file contexts inside the partition",
+  );
+  const seccomp = seccompFor(inputs);
+  if (seccomp.note) notes.push(seccomp.note);
+  file(
+    join(paths.installDir, "seccomp-no-rt.json"),
+    seccomp.content,
+    "seccomp profile without realtime scheduling",
+  );
+  const quadlet = quadletFor(host.osId, host.versionId, shipped.qmContainer);
+  if (quadlet.note) notes.push(quadlet.note);
+  file(QM_CONTAINER_PATH, quadlet.text, "the partition's quadlet");
+  dir(DROPIN_DIR, "drop-ins for qm.container");
+
+  // The partition's /etc (on the host: rwEtc).
+  const etc = (p: string): string => join(paths.rwEtc, p);
+  const v2 = host.cgroupV2;
+  if (!v2)
+    notes.push("cgroup v1 host: cgroup_conf (memory.oom.group) left out of the nested containers.conf");
+  const limits = nestedLimits(
+    Math.min(PARTITION_NOFILE, host.nofileHard === "unlimited" ? PARTITION_NOFILE : host.nofileHard),
+    host.nprocHard,
+  );
+  file(
+    etc("containers/containers.conf"),
+    nestedContainersConf(shipped.containersConf, { limits, cgroupV2: v2 }),
+    "nested podman configuration",
+  );
+  const transient = versionAtLeast(tree.podmanVersion, 4, 4);
+  if (!transient)
+    notes.push(`podman ${tree.podmanVersion ?? "?"} in the tree predates transient_store (4.4): not set`);
+  file(
+    etc("containers/storage.conf"),
+    tree.storageConf === null ? defaultStorageConf(transient) : editStorageConf(tree.storageConf, transient),
+    "nested podman storage: shared image store /var/lib/shared",
+  );
+  dir(etc("containers/systemd"), "quadlets of nested containers");
+  dir(join(paths.rwVar, "lib/shared"), "additional image store");
+  dir(join(paths.rwVar, "tmp.images"), "TMPDIR for image copies");
+  dir(join(paths.rwVar, "tmp"), "disk-backed /var/tmp", 0o1777);
+  if (host.selinux) {
+    file(etc("selinux/targeted/contexts/files/file_contexts"), shipped.fileContexts, "SELinux file contexts");
+    file(
+      join(paths.rootfs, "usr/share/containers/selinux/contexts"),
+      shipped.contexts,
+      "nested container SELinux contexts",
+    );
+  }
+  const subuid = ensureSubIds(tree.subuid, partitionSubIds);
+  const subgid = ensureSubIds(tree.subgid, partitionSubIds);
+  file(etc("subuid"), subuid.text, "sub-UIDs for nested containers");
+  file(etc("subgid"), subgid.text, "sub-GIDs for nested containers");
+  file(
+    etc(AGENT_CONF),
+    partitionAgentConf(tree.agentConf, host.agentConf, inputs.hostname),
+    "BlueChi agent: node qm.<hostname>",
+  );
+  if (tree.hasBluechiAgent) {
+    entries.push({
+      kind: "symlink",
+      path: etc("systemd/system/multi-user.target.wants/bluechi-agent.service"),
+      target: "/usr/lib/systemd/system/bluechi-agent.service",
+      why: "start bluechi-agent in the partition",
+    });
+  } else {
+    notes.push(
+      "bluechi-agent is not installed in the tree (its distribution does not ship it): the partition joins no BlueChi cluster",
+    );
+  }
+  if (!versionAtLeast(tree.podmanVersion, 4, 5)) {
+    notes.push(
+      `podman ${tree.podmanVersion ?? "?"} in the tree ignores oom_score_adj in containers.conf: a precreate hook sets 750`,
+    );
+    file(join(paths.rootfs, OOM_HOOK), shipped.oomHook, "oom_score_adj 750 for nested containers", 0o755);
+    file(
+      etc("containers/oci/hooks.d/qm-nested-oom-score-adj.json"),
+      `${JSON.stringify({ version: "1.0.0", hook: { path: OOM_HOOK }, when: { always: true }, stages: ["precreate"] }, null, 2)}\n`,
+      "run the oom_score_adj hook for every nested container",
+    );
+  }
+
+  // Host sub-ID ranges for the partition and its nested containers.
+  const hostUid = ensureSubIds(host.subuid, hostSubIds);
+  const hostGid = ensureSubIds(host.subgid, hostSubIds);
+  entries.push({
+    kind: "append",
+    path: "/etc/subuid",
+    content: hostUid.text,
+    added: hostUid.added,
+    why: "host sub-UIDs",
+  });
+  entries.push({
+    kind: "append",
+    path: "/etc/subgid",
+    content: hostGid.text,
+    added: hostGid.added,
+    why: "host sub-GIDs",
+  });
+  return { entries, notes };
+}
+
+/** `qm setup bluechi-agent`: only the agent configuration. */
+export function planAgentOnly(
+  inputs: Pick<SetupInputs, "paths" | "hostname"> & {
+    hostAgentConf: string | null;
+    treeAgentConf: string | null;
+  },
+): SetupPlan {
+  return {
+    entries: [
+      {
+        kind: "file",
+        path: join(inputs.paths.rwEtc, AGENT_CONF),
+        content: partitionAgentConf(inputs.treeAgentConf, inputs.hostAgentConf, inputs.hostname),
+        mode: 0o644,
+        why: "BlueChi agent: node qm.<hostname>",
+      },
+    ],
+    notes: [],
+  };
+}

@@ -1,0 +1,289 @@
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { repoRoot } from "../../test/helpers.js";
+import { dnfArgv, mmdebstrapArgv, sourceFingerprint } from "../rootfs/source.js";
+import { agentNodeName, checkBluechiConf, partitionAgentConf } from "./agent-conf.js";
+import {
+  defaultStorageConf,
+  editStorageConf,
+  nestedContainersConf,
+  nestedLimits,
+} from "./containers-conf.js";
+import { minimalBaseProfile, noRealtimeProfile, parseProfile } from "./seccomp.js";
+import { planSetup, type SetupInputs } from "./setup-plan.js";
+import { ensureSubIds, hostSubIds, removeSubIdLines } from "./subids.js";
+
+const share = (p: string): string => readFileSync(join(repoRoot, "share", p), "utf8");
+
+describe("seccomp-no-rt.json (reference §2.10)", () => {
+  const base = parseProfile(
+    JSON.stringify({
+      defaultAction: "SCMP_ACT_ERRNO",
+      defaultErrnoRet: 38,
+      syscalls: [
+        { names: ["read", "sched_setscheduler", "sched_setattr", "write"], action: "SCMP_ACT_ALLOW" },
+        { names: ["sched_setattr"], action: "SCMP_ACT_ALLOW", includes: { caps: ["CAP_SYS_NICE"] } },
+        { names: ["ptrace"], action: "SCMP_ACT_ERRNO", errnoRet: 1 },
+      ],
+    }),
+    "test",
+  );
+  const out = noRealtimeProfile(base);
+
+  test("removes the syscalls from every allow rule and keeps the rest", () => {
+    assert.deepEqual(out.syscalls[0]?.names, ["read", "write"]);
+    assert.equal(out.syscalls[1]?.names?.includes("sched_setattr"), false);
+    assert.deepEqual(out.syscalls[1], { names: ["ptrace"], action: "SCMP_ACT_ERRNO", errnoRet: 1 });
+    assert.equal(out.defaultAction, "SCMP_ACT_ERRNO");
+    assert.equal(out.defaultErrnoRet, 38);
+  });
+
+  test("sched_setscheduler allowed for OTHER, BATCH, IDLE only; sched_setattr EPERM", () => {
+    const sched = out.syscalls.filter((r) => r.names?.includes("sched_setscheduler"));
+    assert.deepEqual(
+      sched.map((r) => [(r.args as { value: number }[])[0]?.value, r.action]),
+      [
+        [0, "SCMP_ACT_ALLOW"],
+        [3, "SCMP_ACT_ALLOW"],
+        [5, "SCMP_ACT_ALLOW"],
+      ],
+    );
+    const setattr = out.syscalls.filter((r) => r.names?.includes("sched_setattr"));
+    assert.deepEqual(setattr, [
+      { names: ["sched_setattr"], action: "SCMP_ACT_ERRNO", args: [], errnoRet: 1, errno: "EPERM" },
+    ]);
+  });
+
+  test("the minimal fallback denies FIFO, RR and DEADLINE with ENOSYS explicitly", () => {
+    const m = noRealtimeProfile(minimalBaseProfile);
+    const denied = m.syscalls.filter(
+      (r) => r.names?.includes("sched_setscheduler") && r.action === "SCMP_ACT_ERRNO",
+    );
+    assert.deepEqual(
+      denied.map((r) => [(r.args as { value: number }[])[0]?.value, r.errnoRet]),
+      [
+        [1, 38],
+        [2, 38],
+        [6, 38],
+      ],
+    );
+  });
+
+  test("rejects what is not a profile", () => {
+    assert.throws(() => parseProfile("{", "x.json"), /x.json: not JSON/);
+    assert.throws(() => parseProfile("{}", "x.json"), /not a seccomp profile/);
+  });
+});
+
+describe("BlueChi agent.conf for the partition (reference §2.4)", () => {
+  test("host NodeName gets the qm. prefix", () => {
+    const conf = partitionAgentConf(
+      null,
+      "[bluechi-agent]\nNodeName=localrootfs\nControllerHost=10.0.0.1\n",
+      "car1",
+    );
+    assert.equal(conf, "[bluechi-agent]\nNodeName=qm.localrootfs\nControllerHost=10.0.0.1\n");
+    assert.equal(agentNodeName(conf), "qm.localrootfs");
+  });
+  test("no host file: a two-line file with qm.<hostname>", () => {
+    assert.equal(partitionAgentConf(null, null, "car1"), "[bluechi-agent]\nNodeName=qm.car1\n");
+  });
+  test("existing file: only empty NodeName= or NodeName=qm. are completed", () => {
+    assert.equal(
+      partitionAgentConf("[bluechi-agent]\nNodeName=\n", "x", "car1"),
+      "[bluechi-agent]\nNodeName=qm.car1\n",
+    );
+    assert.equal(
+      partitionAgentConf("[bluechi-agent]\nNodeName=qm.\n", null, "h"),
+      "[bluechi-agent]\nNodeName=qm.h\n",
+    );
+    assert.equal(
+      partitionAgentConf("[bluechi-agent]\nNodeName=custom\n", null, "h"),
+      "[bluechi-agent]\nNodeName=custom\n",
+    );
+    assert.equal(
+      partitionAgentConf(null, "[bluechi-agent]\nNodeName=\n", "h"),
+      "[bluechi-agent]\nNodeName=qm.h\n",
+    );
+  });
+  test("checkBluechiConf locates problems", () => {
+    assert.equal(
+      checkBluechiConf("[bluechi-agent]\n# c\nNodeName=a\nControllerAddress=unix:\n  path=/x\n"),
+      null,
+    );
+    assert.deepEqual(checkBluechiConf("[bluechi-agent]\nNodeName=a\njunk\n"), {
+      line: 3,
+      column: 1,
+      message: "expected Key=Value, found 'junk'",
+    });
+    assert.deepEqual(checkBluechiConf("NodeName=a\n"), {
+      line: 1,
+      column: 1,
+      message: "Key=Value before the first [section]",
+    });
+    assert.equal(checkBluechiConf(`[a]\nK=${"x".repeat(600)}\n`)?.line, 2);
+    assert.equal(checkBluechiConf("[broken\n")?.message, "malformed section header '[broken'");
+  });
+});
+
+describe("sub-ID ranges", () => {
+  test("appended only when the name is absent; removal restores the file byte for byte", () => {
+    const before = "alice:100000:65536\ncontainers:5:6";
+    const { text, added } = ensureSubIds(before, hostSubIds);
+    assert.equal(text, "alice:100000:65536\ncontainers:5:6\nqmcontainers:1000000000:1500000000\n");
+    assert.deepEqual(added, ["qmcontainers:1000000000:1500000000"]);
+    assert.deepEqual(ensureSubIds(text, hostSubIds).added, []);
+    assert.equal(removeSubIdLines(text, added), "alice:100000:65536\ncontainers:5:6\n");
+    assert.equal(ensureSubIds(null, hostSubIds).added.length, 2);
+  });
+});
+
+describe("nested containers.conf and storage.conf", () => {
+  const base = share("qm/containers.conf");
+  test("limits fit inside the partition; TMPDIR added once; v1 drops cgroup_conf", () => {
+    const limits = nestedLimits(20000, 96365);
+    assert.deepEqual(limits, { nofile: 10000, nproc: 72273 });
+    const v2 = nestedContainersConf(base, { limits, cgroupV2: true });
+    assert.match(v2, /^default_ulimits = \["nofile=10000:10000", "nproc=72273:72273"\]$/m);
+    assert.match(v2, /^cgroup_conf = \["memory.oom.group=1"\]$/m);
+    assert.match(v2, /^oom_score_adj = 750$/m);
+    assert.match(v2, /^netns = "host"$/m);
+    assert.match(v2, /\[engine\]\nenv = \["TMPDIR=\/var\/tmp.images"\]\n$/);
+    assert.equal(nestedContainersConf(v2, { limits, cgroupV2: true }), v2, "idempotent");
+    assert.doesNotMatch(nestedContainersConf(base, { limits, cgroupV2: false }), /^cgroup_conf/m);
+  });
+  test("storage.conf edits as qm-storage-settings", () => {
+    const fedora = [
+      "[storage]",
+      'driver = "overlay"',
+      "# transient_store = true",
+      "",
+      "[storage.options]",
+      "# AdditionalImageStores is used to pass paths to additional Read/Only image stores",
+      "#additionalimagestores = [",
+      '#"/usr/lib/containers/storage",',
+      "#]",
+      "",
+    ].join("\n");
+    const edited = editStorageConf(fedora, true);
+    assert.match(edited, /^transient_store = true$/m);
+    assert.match(
+      edited,
+      /^additionalimagestores = \[\n {2}"\/var\/lib\/shared",\n"\/usr\/lib\/containers\/storage",\n\]$/m,
+    );
+    assert.equal(editStorageConf(edited, true), edited, "idempotent");
+    assert.doesNotMatch(editStorageConf(fedora, false), /^transient_store/m);
+    const none = editStorageConf('[storage]\ndriver = "overlay"\n', false);
+    assert.match(none, /\[storage.options\]\nadditionalimagestores = \[\n {2}"\/var\/lib\/shared",\n\]/);
+    assert.match(defaultStorageConf(true), /^transient_store = true$/m);
+  });
+});
+
+describe("rootfs builders", () => {
+  test("mmdebstrap never mounts host filesystems into the tree", () => {
+    const argv = mmdebstrapArgv(
+      { kind: "mmdebstrap", suite: "bookworm", mirror: "http://m", packages: ["systemd", "podman"] },
+      "/t",
+    );
+    assert.deepEqual(argv.slice(0, 3), ["--mode=root", "--variant=minbase", "--skip=chroot/mount"]);
+    assert.ok(argv.includes("--include=systemd,podman"));
+    assert.deepEqual(argv.slice(-3), ["bookworm", "/t", "http://m"]);
+  });
+  test("dnf as upstream", () => {
+    assert.deepEqual(
+      dnfArgv({ kind: "dnf", releasever: "42", packages: ["podman"], useHostConfig: true }, "/t"),
+      ["-y", "install", "--releasever=42", "--installroot", "/t", "podman", "--use-host-config"],
+    );
+  });
+  test("fingerprints change with the inputs", () => {
+    const a = sourceFingerprint({ kind: "tar", file: "/a", fingerprint: "1" });
+    assert.equal(a, sourceFingerprint({ kind: "tar", file: "/a", fingerprint: "1" }));
+    assert.notEqual(a, sourceFingerprint({ kind: "tar", file: "/a", fingerprint: "2" }));
+  });
+});
+
+describe("planSetup", () => {
+  const inputs = (
+    over: Partial<SetupInputs["tree"]> = {},
+    host: Partial<SetupInputs["host"]> = {},
+  ): SetupInputs => ({
+    paths: { installDir: "/usr/share/qm", rootfs: "/usr/lib/qm/rootfs", rwEtc: "/etc/qm", rwVar: "/var/qm" },
+    hostname: "car1",
+    shipped: {
+      qmContainer: "[Container]\nSecurityLabelNested=true\nExec=/sbin/init\nSecurityLabelNested=true\n",
+      containersConf: share("qm/containers.conf"),
+      contexts: share("qm/contexts"),
+      fileContexts: share("qm/file_contexts"),
+      oomHook: share("qm/oci-qm-nested-oom-score-adj"),
+    },
+    host: {
+      osId: "debian",
+      versionId: "12",
+      selinux: false,
+      cgroupV2: true,
+      nofileHard: 524288,
+      nprocHard: 100000,
+      subuid: null,
+      subgid: null,
+      agentConf: null,
+      seccomp: null,
+      ...host,
+    },
+    tree: {
+      podmanVersion: "5.4.2",
+      seccomp: JSON.stringify({ defaultAction: "SCMP_ACT_ERRNO", syscalls: [] }),
+      storageConf: null,
+      agentConf: null,
+      subuid: null,
+      subgid: null,
+      hasBluechiAgent: true,
+      ...over,
+    },
+  });
+  const paths = (p: ReturnType<typeof planSetup>) => p.entries.map((e) => e.path);
+
+  test("upstream's files in upstream's places", () => {
+    const plan = planSetup(inputs());
+    for (const p of [
+      "/usr/share/qm/containers.conf",
+      "/usr/share/qm/seccomp-no-rt.json",
+      "/usr/share/containers/systemd/qm.container",
+      "/etc/containers/systemd/qm.container.d",
+      "/etc/qm/containers/containers.conf",
+      "/etc/qm/containers/storage.conf",
+      "/etc/qm/bluechi/agent.conf.d/agent.conf",
+      "/etc/qm/systemd/system/multi-user.target.wants/bluechi-agent.service",
+      "/etc/qm/subuid",
+      "/etc/subuid",
+      "/var/qm/lib/shared",
+      "/var/qm/tmp.images",
+    ]) {
+      assert.ok(paths(plan).includes(p), p);
+    }
+    assert.deepEqual(plan.notes, []);
+  });
+
+  test("podman < 4.5 in the tree gets the oom_score_adj hook; < 4.4 no transient_store", () => {
+    const plan = planSetup(inputs({ podmanVersion: "4.3.1" }));
+    assert.ok(paths(plan).includes("/usr/lib/qm/rootfs/usr/libexec/qm/oci-qm-nested-oom-score-adj"));
+    assert.ok(paths(plan).includes("/etc/qm/containers/oci/hooks.d/qm-nested-oom-score-adj.json"));
+    assert.equal(plan.notes.length, 2);
+    assert.ok(!paths(planSetup(inputs())).some((p) => p.includes("oom-score-adj")));
+  });
+
+  test("CentOS <= 9 drops SecurityLabelNested; SELinux hosts get file contexts", () => {
+    const plan = planSetup(inputs({}, { osId: "centos", versionId: "9", selinux: true }));
+    const quadlet = plan.entries.find((e) => e.path === "/usr/share/containers/systemd/qm.container");
+    assert.equal(quadlet?.kind === "file" && quadlet.content, "[Container]\nExec=/sbin/init\n");
+    assert.ok(paths(plan).includes("/etc/qm/selinux/targeted/contexts/files/file_contexts"));
+    assert.ok(!paths(planSetup(inputs())).includes("/etc/qm/selinux/targeted/contexts/files/file_contexts"));
+  });
+
+  test("no bluechi-agent in the tree: no unit link, and a note says so", () => {
+    const plan = planSetup(inputs({ hasBluechiAgent: false }));
+    assert.ok(!paths(plan).some((p) => p.endsWith("bluechi-agent.service")));
+    assert.match(plan.notes.join("\n"), /bluechi-agent is not installed/);
+  });
+});

@@ -1,0 +1,277 @@
+import { spawn } from "node:child_process";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { ExitCode, QmError } from "../core/errors.js";
+import { quoteArgv } from "../engine/exec.js";
+import { writeFileAtomic } from "../engine/fs.js";
+import { mountsUnder, processesInSession, removeTree, unmountAll } from "../engine/host.js";
+import { describeSource, dnfArgv, mmdebstrapArgv, type RootfsSource, sourceFingerprint } from "./source.js";
+
+/** Marker at the top of every tree qm setup built: what it was built from. */
+export const ROOTFS_MARKER = ".qm-rootfs.json";
+const STAGING_STATE = "staging.json";
+
+export interface RootfsMarker {
+  readonly fingerprint: string;
+  readonly source: string;
+}
+
+export interface BuildRequest {
+  /** Host paths (root already joined). */
+  readonly rootfs: string;
+  readonly rwEtc: string;
+  readonly rwVar: string;
+  readonly source: RootfsSource;
+  readonly log: (line: string) => void;
+}
+
+export interface BuildResult {
+  readonly action: "built" | "unchanged";
+  readonly fingerprint: string;
+}
+
+export function readMarker(rootfs: string): RootfsMarker | null {
+  try {
+    return JSON.parse(readFileSync(join(rootfs, ROOTFS_MARKER), "utf8")) as RootfsMarker;
+  } catch {
+    return null;
+  }
+}
+
+export const stagingDir = (rootfs: string): string => `${rootfs}.qm-staging`;
+
+function isEmptyDir(path: string): boolean {
+  return statSync(path).isDirectory() && readdirSync(path).length === 0;
+}
+
+/**
+ * A build killed at any point leaves only its staging directory (and processes of its builder's session).
+ * Stop those processes, unmount anything below, then remove it.
+ */
+export async function discardStaging(rootfs: string, log: (line: string) => void): Promise<void> {
+  const staging = stagingDir(rootfs);
+  if (!existsSync(staging)) return;
+  let state: { pid?: number; builderSession?: number } = {};
+  try {
+    state = JSON.parse(readFileSync(join(staging, STAGING_STATE), "utf8")) as typeof state;
+  } catch {
+    // a staging dir without state: nothing was started yet
+  }
+  if (state.pid !== undefined && state.pid !== process.pid && existsSync(`/proc/${state.pid}`)) {
+    const cmdline = readFileSync(`/proc/${state.pid}/cmdline`, "utf8");
+    if (cmdline.includes("qm")) {
+      throw new QmError("QM_SETUP_BUSY", `another qm setup (pid ${state.pid}) is building ${rootfs}`, {
+        hint: "wait for it to finish, or stop it first",
+      });
+    }
+  }
+  if (state.builderSession !== undefined) {
+    const left = processesInSession(state.builderSession);
+    if (left.length > 0) log(`stopping ${left.length} leftover builder process(es) of an interrupted run`);
+    for (const pid of left) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    for (let i = 0; i < 100 && processesInSession(state.builderSession).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  await unmountAll(staging);
+  log(`removing ${staging} left by an interrupted run`);
+  removeTree(staging);
+}
+
+function runBuilder(
+  file: string,
+  args: readonly string[],
+  staging: string,
+  log: (line: string) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    log(`$ ${quoteArgv([file, ...args])}`);
+    // Own session: if qm is killed, the next run finds and stops every process the builder started.
+    const child = spawn(file, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    writeFileAtomic(
+      join(staging, STAGING_STATE),
+      `${JSON.stringify({ pid: process.pid, builderSession: child.pid })}\n`,
+    );
+    const stop = (): void => {
+      if (child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    let tail: string[] = [];
+    const onData = (chunk: Buffer): void => {
+      for (const line of chunk.toString("utf8").split("\n")) {
+        if (line.trim() === "") continue;
+        tail = [...tail.slice(-19), line];
+        log(`  ${line}`);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new QmError("QM_SETUP_BUILDER_MISSING", `cannot run ${file}: ${error.message}`, {
+          exitCode: ExitCode.commandFailed,
+          hint: `install ${file} (scripts/install-host-deps), or use --from-tar FILE / --from-dir DIR`,
+        }),
+      ),
+    );
+    child.on("close", (code, signal) => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      if (code === 0) resolve();
+      else
+        reject(
+          new QmError(
+            "QM_SETUP_BUILD_FAILED",
+            `${file} failed (${signal ?? `exit status ${code}`}):\n${tail.join("\n")}`,
+            {
+              exitCode: ExitCode.commandFailed,
+              hint: "the partial tree was discarded; fix the cause and rerun qm setup",
+            },
+          ),
+        );
+    });
+  });
+}
+
+async function fillTree(
+  source: RootfsSource,
+  tree: string,
+  staging: string,
+  log: (line: string) => void,
+): Promise<void> {
+  switch (source.kind) {
+    case "mmdebstrap":
+      return runBuilder("mmdebstrap", mmdebstrapArgv(source, tree), staging, log);
+    case "dnf":
+      mkdirSync(tree);
+      return runBuilder("dnf", dnfArgv(source, tree), staging, log);
+    case "tar":
+      mkdirSync(tree);
+      return runBuilder("tar", ["--numeric-owner", "-xpf", source.file, "-C", tree], staging, log);
+    case "dir":
+      mkdirSync(tree);
+      return runBuilder("cp", ["-a", "--", `${source.dir}/.`, `${tree}/`], staging, log);
+  }
+}
+
+/** Package databases describe the tree just built: they replace an older /var's copy instead of merging. */
+const replacedVarDirs = ["lib/dpkg", "lib/apt", "lib/rpm", "lib/dnf", "cache/apt", "cache/dnf"];
+
+/**
+ * Move src's entries into dst. Entries dst already has are kept (a person's edits to the partition's /etc survive a
+ * rebuild), except the `replaced` subtrees, which are swapped whole.
+ */
+function mergeInto(src: string, dst: string, replaced: readonly string[] = []): void {
+  for (const rel of replaced) {
+    if (!existsSync(join(src, rel))) continue;
+    rmSync(join(dst, rel), { recursive: true, force: true });
+    mkdirSync(dirname(join(dst, rel)), { recursive: true });
+    renameSync(join(src, rel), join(dst, rel));
+  }
+  const walk = (from: string, to: string): void => {
+    for (const name of readdirSync(from)) {
+      const a = join(from, name);
+      const b = join(to, name);
+      const there = existsSync(b) || isLink(b);
+      if (!there) renameSync(a, b);
+      else if (lstatSync(a).isDirectory() && !isLink(a) && lstatSync(b).isDirectory()) walk(a, b);
+    }
+  };
+  walk(src, dst);
+}
+
+function isLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** The tree's /etc and /var live outside it (rwEtc, rwVar); leave empty mountpoints behind. */
+function splitTree(tree: string, rwEtc: string, rwVar: string): void {
+  for (const [sub, target, replaced] of [
+    ["etc", rwEtc, []],
+    ["var", rwVar, replacedVarDirs],
+  ] as const) {
+    const from = join(tree, sub);
+    if (!existsSync(target)) {
+      mkdirSync(dirname(target), { recursive: true });
+      if (existsSync(from)) renameSync(from, target);
+      else mkdirSync(target, { mode: 0o755 });
+    } else if (existsSync(from)) {
+      mergeInto(from, target, replaced);
+      rmSync(from, { recursive: true, force: true });
+    }
+    mkdirSync(from, { mode: 0o755 });
+  }
+}
+
+/**
+ * Build (or keep) the partition tree. Idempotent: a tree built from the same source is left alone. Atomic: the new
+ * tree appears at `rootfs` by one rename, or not at all.
+ */
+export async function buildRootfs(
+  req: BuildRequest,
+  onCreateRw: (path: string) => void,
+): Promise<BuildResult> {
+  const fingerprint = sourceFingerprint(req.source);
+  await discardStaging(req.rootfs, req.log);
+  const marker = existsSync(req.rootfs) ? readMarker(req.rootfs) : null;
+  if (marker?.fingerprint === fingerprint) return { action: "unchanged", fingerprint };
+  if (existsSync(req.rootfs) && marker === null && !isEmptyDir(req.rootfs)) {
+    throw new QmError("QM_SETUP_ROOTFS_FOREIGN", `${req.rootfs} exists and was not built by qm setup`, {
+      hint: "move it away or choose another --rootfs; qm setup never replaces a tree it did not build",
+    });
+  }
+  if (mountsUnder(req.rootfs).length > 0) {
+    throw new QmError(
+      "QM_SETUP_ROOTFS_BUSY",
+      `${req.rootfs} has mounts below it (is the partition running?)`,
+      {
+        hint: "stop the partition first (qm stop)",
+      },
+    );
+  }
+  const staging = stagingDir(req.rootfs);
+  mkdirSync(dirname(staging), { recursive: true });
+  mkdirSync(staging, { mode: 0o700 });
+  writeFileAtomic(join(staging, STAGING_STATE), `${JSON.stringify({ pid: process.pid })}\n`);
+  const tree = join(staging, "tree");
+  req.log(`building the partition tree: ${describeSource(req.source)}`);
+  const started = Date.now();
+  await fillTree(req.source, tree, staging, req.log);
+  for (const path of [req.rwEtc, req.rwVar]) if (!existsSync(path)) onCreateRw(path);
+  splitTree(tree, req.rwEtc, req.rwVar);
+  writeFileAtomic(
+    join(tree, ROOTFS_MARKER),
+    `${JSON.stringify({ fingerprint, source: describeSource(req.source) }, null, 2)}\n`,
+  );
+  if (existsSync(req.rootfs)) renameSync(req.rootfs, join(staging, "old"));
+  renameSync(tree, req.rootfs);
+  removeTree(staging);
+  req.log(`partition tree ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return { action: "built", fingerprint };
+}
