@@ -32,5 +32,7 @@ const results = await Promise.allSettled(
   }),
 );
 const failed = results.filter((r) => r.status === "rejected");
-process.stdout.write(`built ${entries.length - failed.length} of ${entries.length} executables into ${distDir}\n`);
+process.stdout.write(
+  `built ${entries.length - failed.length} of ${entries.length} executables into ${distDir}\n`,
+);
 if (failed.length > 0) process.exitCode = 1;

@@ -23,6 +23,8 @@ const bin = (name) => join(root, "node_modules/.bin", name);
 // Separate output directories let several checkouts' test runs share one tree without colliding.
 const buildDir = process.env.QM_BUILD_DIR ?? join(root, "build");
 process.env.QM_REPO_ROOT = root;
+// Bundles outside the tree cannot find share/ by looking upward from themselves.
+if (process.env.QM_DIST_DIR) process.env.QM_SHARE_DIR ??= join(root, "share");
 
 function step(name, file, args) {
   process.stdout.write(`\n▶ ${name}: ${[file, ...args].map((a) => relative(root, a) || a).join(" ")}\n`);
@@ -51,7 +53,9 @@ function testFiles(dir) {
 }
 
 async function suite(name, files, concurrency) {
-  const selected = patterns.length ? files.filter((f) => patterns.some((p) => f.includes(p))) : files;
+  const selected = patterns.length
+    ? files.filter((f) => patterns.some((p) => relative(buildDir, f).includes(p)))
+    : files;
   process.stdout.write(`\n▶ ${name}: ${selected.length} test files\n`);
   if (selected.length === 0) return;
   const stream = run({ files: selected, concurrency, timeout: 20 * 60_000 });

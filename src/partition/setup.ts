@@ -4,13 +4,13 @@ import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
 import { ExitCode, QmError } from "../core/errors.js";
 import { parseMountinfo } from "../core/mountinfo.js";
-import { shareDir } from "../core/paths.js";
+import { shareDir, siblingBundle } from "../core/paths.js";
 import { parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
 import { underRoot, writeFileAtomic } from "../engine/fs.js";
 import { mountsUnder, removeTree } from "../engine/host.js";
 import { which } from "../engine/which.js";
-import { buildRootfs, readMarker } from "../rootfs/build.js";
+import { assertReplaceable, buildRootfs, readMarker } from "../rootfs/build.js";
 import {
   debianPackages,
   defaultMirror,
@@ -215,6 +215,17 @@ function systemdHost(root: string): boolean {
   return root === "/" && read("/proc/1/comm")?.trim() === "systemd" && existsSync("/run/systemd/system");
 }
 
+/** Upstream's --skip-systemctl: generate qm.service into /run/systemd/generator without asking systemd. */
+async function generateWithoutSystemctl(): Promise<string> {
+  const generator = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"].find((p) => existsSync(p));
+  const ours = siblingBundle("qm-quadlet");
+  const argv = generator ? [generator] : ours ? [process.execPath, ours] : null;
+  if (!argv) return "no quadlet generator found: qm.service not generated";
+  const [file, ...args] = argv as [string, ...string[]];
+  await run(file, [...args, "/run/systemd/generator"]);
+  return `qm.service generated into /run/systemd/generator by ${generator ?? "qm-quadlet"}`;
+}
+
 async function systemctl(...args: string[]) {
   return run("systemctl", args, { allowFailure: true });
 }
@@ -256,9 +267,11 @@ function validateRoot(o: SetupOptions): void {
 const builderPackage: Readonly<Record<string, string>> = { mmdebstrap: "mmdebstrap", dnf: "dnf" };
 
 /** Everything that can be known wrong before the first change: setup either fails here or changes things. */
-function preflight(o: SetupOptions, source: RootfsSource): void {
+function preflight(o: SetupOptions, source?: RootfsSource): void {
   validateRoot(o);
-  const builder = builderPackage[source.kind];
+  const rootfs = underRoot(o.root, o.paths.rootfs);
+  if (source && readMarker(rootfs)?.fingerprint !== sourceFingerprint(source)) assertReplaceable(rootfs);
+  const builder = source && builderPackage[source.kind];
   if (builder && which(builder, { pathOnly: true }) === null) {
     throw new QmError(
       "QM_SETUP_BUILDER_MISSING",
@@ -345,8 +358,19 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
       });
     }
     notes.push("qm.service started");
-  } else if (o.root === "/" && !systemdHost("/")) {
+  } else if (o.root === "/" && o.skipSystemctl) {
+    notes.push(await generateWithoutSystemctl());
+  } else if (o.root === "/") {
     notes.push("no systemd as PID 1: start the partition with 'qm start'");
+  }
+  if (o.root === "/" && existsSync("/sys/fs/selinux/enforce") && which("restorecon")) {
+    await run("restorecon", [
+      "-R",
+      rootfs,
+      underRoot(o.root, o.paths.rwEtc),
+      underRoot(o.root, o.paths.rwVar),
+    ]);
+    notes.push("SELinux labels restored (restorecon -R)");
   }
   return report({ ...o }, "install", { ...plan, notes }, changes, {
     rootfs: { action: built.action, source: describeSource(source) },
@@ -355,7 +379,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
 
 /** `qm setup bluechi-agent`: regenerate only the partition's agent.conf. */
 export async function setupAgentOnly(o: SetupOptions): Promise<SetupReport> {
-  preflight(o, { kind: "dir", dir: "", fingerprint: "" });
+  preflight(o);
   const rwEtc = underRoot(o.root, o.paths.rwEtc);
   if (!existsSync(rwEtc)) {
     throw new QmError("QM_SETUP_NOT_DONE", `${rwEtc} does not exist`, { hint: "run 'qm setup' first" });

@@ -53,6 +53,21 @@ function isEmptyDir(path: string): boolean {
   return statSync(path).isDirectory() && readdirSync(path).length === 0;
 }
 
+/** qm setup only ever replaces a tree it built, and never one in use. */
+export function assertReplaceable(rootfs: string): void {
+  if (!existsSync(rootfs)) return;
+  if (readMarker(rootfs) === null && !isEmptyDir(rootfs)) {
+    throw new QmError("QM_SETUP_ROOTFS_FOREIGN", `${rootfs} exists and was not built by qm setup`, {
+      hint: "move it away or choose another --rootfs; qm setup never replaces a tree it did not build",
+    });
+  }
+  if (mountsUnder(rootfs).length > 0) {
+    throw new QmError("QM_SETUP_ROOTFS_BUSY", `${rootfs} has mounts below it (is the partition running?)`, {
+      hint: "stop the partition first (qm stop)",
+    });
+  }
+}
+
 /**
  * A build killed at any point leaves only its staging directory (and processes of its builder's session).
  * Stop those processes, unmount anything below, then remove it.
@@ -241,20 +256,7 @@ export async function buildRootfs(
   await discardStaging(req.rootfs, req.log);
   const marker = existsSync(req.rootfs) ? readMarker(req.rootfs) : null;
   if (marker?.fingerprint === fingerprint) return { action: "unchanged", fingerprint };
-  if (existsSync(req.rootfs) && marker === null && !isEmptyDir(req.rootfs)) {
-    throw new QmError("QM_SETUP_ROOTFS_FOREIGN", `${req.rootfs} exists and was not built by qm setup`, {
-      hint: "move it away or choose another --rootfs; qm setup never replaces a tree it did not build",
-    });
-  }
-  if (mountsUnder(req.rootfs).length > 0) {
-    throw new QmError(
-      "QM_SETUP_ROOTFS_BUSY",
-      `${req.rootfs} has mounts below it (is the partition running?)`,
-      {
-        hint: "stop the partition first (qm stop)",
-      },
-    );
-  }
+  assertReplaceable(req.rootfs);
   const staging = stagingDir(req.rootfs);
   mkdirSync(dirname(staging), { recursive: true });
   mkdirSync(staging, { mode: 0o700 });
