@@ -24,6 +24,8 @@ const TMPDIR_ENV = "TMPDIR=/var/tmp.images";
 
 export interface NestedConfOptions {
   readonly limits: NestedLimits;
+  /** OCI runtime for nested containers, when the tree's default would not work on this host. */
+  readonly runtime?: string;
   /** memory.oom.group exists only on cgroup v2; on v1 a podman that honours cgroup_conf would fail to start containers. */
   readonly cgroupV2: boolean;
 }
@@ -43,6 +45,9 @@ export function nestedContainersConf(base: string, options: NestedConfOptions): 
   }
   // qm-storage-settings: large image layers are unpacked on disk, not in a tmpfs.
   if (!text.includes(TMPDIR_ENV)) text = `${text.replace(/\n*$/, "\n")}\n[engine]\nenv = ["${TMPDIR_ENV}"]\n`;
+  if (options.runtime && !/^runtime\s*=/m.test(text)) {
+    text = text.replace(/^\[engine\]$/m, `[engine]\nruntime = "${options.runtime}"`);
+  }
   return text;
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { underRoot, writeFileAtomic } from "../engine/fs.js";
+import { writeFileAtomic } from "../engine/fs.js";
 import type { GenerateOptions } from "../quadlet/generate.js";
 import { generateService } from "../quadlet/index.js";
 
@@ -30,7 +30,17 @@ export interface RunState {
   readonly startedAt: string;
 }
 
-export const RUN_STATE_PATH = "/run/qm/qm.service.json";
+/**
+ * The unit's name on this machine: upstream's (qm.service) for the host itself; for a host tree below --root
+ * (image builders, tests), a name derived from the root, so that two trees never share a cgroup or runtime state.
+ */
+export function runtimeUnitName(root: string, serviceName = "qm.service"): string {
+  if (root === "/") return serviceName;
+  const tag = createHash("sha256").update(root).digest("hex").slice(0, 8);
+  return serviceName.replace(/\.service$/, `-${tag}.service`);
+}
+
+export const runStatePath = (unit: string): string => `/run/qm/${unit}.json`;
 
 /** Hash of a generated service text: equal hashes mean the running partition uses the configuration on disk. */
 export function configHash(serviceText: string): string {
@@ -42,20 +52,21 @@ export function effectiveConfigHash(root: string, options: GenerateOptions = {})
   return configHash(generateService(root, "qm.container", options).text);
 }
 
-export function readRunState(root: string): RunState | null {
+/** Runtime state lives in the machine's /run whatever the root: it describes what runs on this machine now. */
+export function readRunState(unit = "qm.service"): RunState | null {
   try {
-    return JSON.parse(readFileSync(underRoot(root, RUN_STATE_PATH), "utf8")) as RunState;
+    return JSON.parse(readFileSync(runStatePath(unit), "utf8")) as RunState;
   } catch {
     return null;
   }
 }
 
-export function writeRunState(root: string, state: RunState): void {
-  writeFileAtomic(underRoot(root, RUN_STATE_PATH), `${JSON.stringify(state, null, 2)}\n`, 0o644);
+export function writeRunState(state: RunState): void {
+  writeFileAtomic(runStatePath(state.serviceName), `${JSON.stringify(state, null, 2)}\n`, 0o644);
 }
 
 /** True when the partition runs and its configuration differs from the one on disk (a restart applies it). */
 export function restartPending(root: string, options: GenerateOptions = {}): boolean {
-  const state = readRunState(root);
+  const state = readRunState(runtimeUnitName(root));
   return state !== null && state.configHash !== effectiveConfigHash(root, options);
 }

@@ -6,6 +6,7 @@ import {
   nestedContainersConf,
   nestedLimits,
 } from "./containers-conf.js";
+import { PODMAN_NPROC_CEILING } from "./direct-plan.js";
 import { minimalBaseProfile, noRealtimeProfile, parseProfile, renderProfile } from "./seccomp.js";
 import { ensureSubIds, hostSubIds, partitionSubIds } from "./subids.js";
 
@@ -44,6 +45,8 @@ export interface ShippedFiles {
   readonly contexts: string;
   readonly fileContexts: string;
   readonly oomHook: string;
+  readonly startLimitHook: string;
+  readonly cgroupRwUnit: string;
 }
 
 /** What setup read from the host and the tree before planning. */
@@ -87,6 +90,9 @@ export const QM_CONTAINER_PATH = "/usr/share/containers/systemd/qm.container";
 export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
 const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
+const START_LIMIT_HOOK = "/usr/libexec/qm/oci-qm-start-limit";
+/** The default hooks directory of podman on Debian and Fedora; podman's restarts read only configured ones. */
+const HOST_HOOKS_DIR = "/usr/share/containers/oci/hooks.d";
 /** Partition LimitNOFILE from the shipped qm.container. */
 const PARTITION_NOFILE = 65536;
 
@@ -161,15 +167,34 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   // The partition's /etc (on the host: rwEtc).
   const etc = (p: string): string => join(paths.rwEtc, p);
   const v2 = host.cgroupV2;
-  if (!v2)
-    notes.push("cgroup v1 host: cgroup_conf (memory.oom.group) left out of the nested containers.conf");
+  if (!v2) {
+    notes.push(
+      "cgroup v1 host: nested containers use runc (crun cannot set their device rules on v1) and no cgroup_conf (memory.oom.group is v2 only)",
+    );
+    file(
+      etc("systemd/system/qm-cgroup-rw.service"),
+      shipped.cgroupRwUnit,
+      "writable delegated cgroup v1 controllers for nested podman",
+    );
+    entries.push({
+      kind: "symlink",
+      path: etc("systemd/system/sysinit.target.wants/qm-cgroup-rw.service"),
+      target: "/etc/systemd/system/qm-cgroup-rw.service",
+      why: "enable qm-cgroup-rw.service in the partition",
+    });
+  }
+  // The partition itself gets at most these (see planDirect): nested limits must fit inside them.
   const limits = nestedLimits(
     Math.min(PARTITION_NOFILE, host.nofileHard === "unlimited" ? PARTITION_NOFILE : host.nofileHard),
-    host.nprocHard,
+    Math.min(PODMAN_NPROC_CEILING, host.nprocHard === "unlimited" ? PODMAN_NPROC_CEILING : host.nprocHard),
   );
   file(
     etc("containers/containers.conf"),
-    nestedContainersConf(shipped.containersConf, { limits, cgroupV2: v2 }),
+    nestedContainersConf(shipped.containersConf, {
+      limits,
+      cgroupV2: v2,
+      ...(v2 ? {} : { runtime: "runc" }),
+    }),
     "nested podman configuration",
   );
   const transient = versionAtLeast(tree.podmanVersion, 4, 4);
@@ -219,11 +244,33 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
     );
     file(join(paths.rootfs, OOM_HOOK), shipped.oomHook, "oom_score_adj 750 for nested containers", 0o755);
     file(
-      etc("containers/oci/hooks.d/qm-nested-oom-score-adj.json"),
+      join(paths.rootfs, "usr/share/containers/oci/hooks.d/qm-nested-oom-score-adj.json"),
       `${JSON.stringify({ version: "1.0.0", hook: { path: OOM_HOOK }, when: { always: true }, stages: ["precreate"] }, null, 2)}\n`,
       "run the oom_score_adj hook for every nested container",
     );
   }
+
+  // Start rate limiting for partitions podman restarts itself (direct mode).
+  file(
+    START_LIMIT_HOOK,
+    shipped.startLimitHook,
+    "start rate limit for podman's restarts of the partition",
+    0o755,
+  );
+  file(
+    join(HOST_HOOKS_DIR, "qm-start-limit.json"),
+    `${JSON.stringify(
+      {
+        version: "1.0.0",
+        hook: { path: START_LIMIT_HOOK },
+        when: { annotations: { "^org\\.containers\\.qm\\.start-limit$": ".+" } },
+        stages: ["prestart"],
+      },
+      null,
+      2,
+    )}\n`,
+    "run the start rate limit hook for the partition",
+  );
 
   // Host sub-ID ranges for the partition and its nested containers.
   const hostUid = ensureSubIds(host.subuid, hostSubIds);

@@ -152,7 +152,10 @@ describe("nested containers.conf and storage.conf", () => {
     assert.match(v2, /^netns = "host"$/m);
     assert.match(v2, /\[engine\]\nenv = \["TMPDIR=\/var\/tmp.images"\]\n$/);
     assert.equal(nestedContainersConf(v2, { limits, cgroupV2: true }), v2, "idempotent");
-    assert.doesNotMatch(nestedContainersConf(base, { limits, cgroupV2: false }), /^cgroup_conf/m);
+    const v1 = nestedContainersConf(base, { limits, cgroupV2: false, runtime: "runc" });
+    assert.doesNotMatch(v1, /^cgroup_conf/m);
+    assert.match(v1, /\[engine\]\nruntime = "runc"\nenv = \["TMPDIR=\/var\/tmp.images"\]/);
+    assert.doesNotMatch(v2, /^runtime/m);
   });
   test("storage.conf edits as qm-storage-settings", () => {
     const fedora = [
@@ -216,7 +219,9 @@ describe("planSetup", () => {
       containersConf: share("qm/containers.conf"),
       contexts: share("qm/contexts"),
       fileContexts: share("qm/file_contexts"),
-      oomHook: share("qm/oci-qm-nested-oom-score-adj"),
+      oomHook: share("qm/hooks/oci-qm-nested-oom-score-adj"),
+      startLimitHook: share("qm/hooks/oci-qm-start-limit"),
+      cgroupRwUnit: share("qm/qm-cgroup-rw.service"),
     },
     host: {
       osId: "debian",
@@ -268,7 +273,11 @@ describe("planSetup", () => {
   test("podman < 4.5 in the tree gets the oom_score_adj hook; < 4.4 no transient_store", () => {
     const plan = planSetup(inputs({ podmanVersion: "4.3.1" }));
     assert.ok(paths(plan).includes("/usr/lib/qm/rootfs/usr/libexec/qm/oci-qm-nested-oom-score-adj"));
-    assert.ok(paths(plan).includes("/etc/qm/containers/oci/hooks.d/qm-nested-oom-score-adj.json"));
+    assert.ok(
+      paths(plan).includes(
+        "/usr/lib/qm/rootfs/usr/share/containers/oci/hooks.d/qm-nested-oom-score-adj.json",
+      ),
+    );
     assert.equal(plan.notes.length, 2);
     assert.ok(!paths(planSetup(inputs())).some((p) => p.includes("oom-score-adj")));
   });

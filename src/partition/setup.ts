@@ -178,7 +178,9 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       containersConf: shipped("qm/containers.conf"),
       contexts: shipped("qm/contexts"),
       fileContexts: shipped("qm/file_contexts"),
-      oomHook: shipped("qm/oci-qm-nested-oom-score-adj"),
+      oomHook: shipped("qm/hooks/oci-qm-nested-oom-score-adj"),
+      startLimitHook: shipped("qm/hooks/oci-qm-start-limit"),
+      cgroupRwUnit: shipped("qm/qm-cgroup-rw.service"),
     },
     host: {
       osId: os.ID ?? "",

@@ -1,0 +1,115 @@
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { QmError } from "../core/errors.js";
+import { parseMountinfo } from "../core/mountinfo.js";
+import type { CgroupHost, CgroupPlan } from "../partition/cgroup-plan.js";
+
+function read(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+const v1Names = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"];
+
+/** Read what planCgroups needs to know about this host's cgroup filesystem. */
+export function cgroupHost(devicesOf: readonly string[] = []): CgroupHost {
+  const mounts: Record<string, string> = {};
+  const info = parseMountinfo(read("/proc/self/mountinfo"));
+  const v1 = info.filter((m) => m.fstype === "cgroup");
+  const v2 = info.find((m) => m.fstype === "cgroup2" && m.mountpoint.startsWith("/sys/fs/cgroup"));
+  for (const m of v1) for (const o of m.superOptions) if (v1Names.includes(o)) mounts[o] ??= m.mountpoint;
+  if (v2) mounts.unified = v2.mountpoint;
+  const mode = v1.length > 0 ? "v1" : "v2";
+  const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(read("/proc/meminfo") ?? "")?.[1] ?? 0) * 1024;
+  const pidMax = Number(read("/proc/sys/kernel/pid_max") ?? 32768);
+  const threadsMax = Number(read("/proc/sys/kernel/threads-max") ?? pidMax);
+  const root = mode === "v2" ? (mounts.unified ?? "/sys/fs/cgroup") : "";
+  const ioWeight =
+    mode === "v2"
+      ? /\bio\b/.test(read(`${root}/cgroup.controllers`) ?? "")
+        ? "io.weight"
+        : null
+      : (["blkio.weight", "blkio.bfq.weight"].find(
+          (f) => mounts.blkio && existsSync(join(mounts.blkio, f)),
+        ) ?? null);
+  const devices: Record<string, string | null> = {};
+  for (const dev of devicesOf) {
+    try {
+      const rdev = statSync(dev).rdev;
+      devices[dev] = `${Math.floor(rdev / 256) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`;
+    } catch {
+      devices[dev] = null;
+    }
+  }
+  return {
+    mode,
+    mounts,
+    memTotal,
+    tasksLimit: Math.min(pidMax, threadsMax),
+    has: {
+      // cpu.idle exists only below the root cgroup, so ask the kernel version (5.15 added it).
+      cpuIdle: mode === "v2" && kernelAtLeast(5, 15),
+      ioWeight,
+      memsw: mounts.memory !== undefined && existsSync(join(mounts.memory, "memory.memsw.limit_in_bytes")),
+    },
+    parentCpus: (read(mounts.cpuset ? join(mounts.cpuset, "cpuset.cpus") : "") ?? "").trim(),
+    parentMems: (read(mounts.cpuset ? join(mounts.cpuset, "cpuset.mems") : "") ?? "").trim(),
+    devices,
+  };
+}
+
+function kernelAtLeast(major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(read("/proc/sys/kernel/osrelease") ?? "");
+  return m !== null && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
+}
+
+/** Create the unit's cgroups and write its settings. A failed write names the file, the value and the reason. */
+export function applyCgroupPlan(plan: CgroupPlan): void {
+  for (const dir of plan.dirs) {
+    if (!existsSync(dir)) {
+      try {
+        mkdirSync(dir);
+      } catch (error) {
+        throw new QmError("QM_CGROUP", `cannot create cgroup ${dir}: ${(error as Error).message}`, {
+          hint: "qm needs root and writable cgroup hierarchies (see 'qm doctor')",
+        });
+      }
+    }
+  }
+  for (const w of plan.writes) {
+    try {
+      writeFileSync(w.path, w.value);
+    } catch (error) {
+      throw new QmError("QM_CGROUP", `cannot write '${w.value}' to ${w.path}: ${(error as Error).message}`, {
+        hint: "the kernel refused the value; check the [Service] setting that produced it ('qm config check')",
+      });
+    }
+  }
+}
+
+/** Remove a cgroup tree, deepest first. Returns the directories that could not be removed (still populated). */
+export function removeCgroupTree(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const left: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const child = join(dir, name);
+    if (statSync(child).isDirectory()) left.push(...removeCgroupTree(child));
+  }
+  try {
+    rmdirSync(dir);
+  } catch {
+    left.push(dir);
+  }
+  return left;
+}

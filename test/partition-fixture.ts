@@ -1,0 +1,155 @@
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { debianPackages, mmdebstrapArgv } from "../src/rootfs/source.js";
+import { distBin } from "./helpers.js";
+
+/**
+ * A startable partition under a temporary root, for integration tests: the tree from a cached mmdebstrap tarball
+ * (built once per machine, ~1 min), `qm setup --root`, an isolated podman (own storage, runroot, configuration and
+ * hooks directory), and a drop-in that points qm.container at the temporary root. Nothing of the host's podman
+ * store or configuration is touched.
+ */
+
+const CACHE = "/var/tmp/qm-test-cache";
+
+function os(): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync("/etc/os-release", "utf8")
+      .split("\n")
+      .map((l) => /^([A-Z_]+)=("?)(.*)\2$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, m[3] as string]),
+  );
+}
+
+/** The partition tree as a tarball, built with the same mmdebstrap command line `qm setup` uses. */
+export function cachedTreeTarball(): string {
+  const suite = os().VERSION_CODENAME ?? "bookworm";
+  const source = {
+    kind: "mmdebstrap" as const,
+    suite,
+    mirror: "http://deb.debian.org/debian",
+    packages: [...debianPackages],
+  };
+  const key = createHash("sha256").update(JSON.stringify(source)).digest("hex").slice(0, 12);
+  const tarball = join(CACHE, `${suite}-${key}.tar`);
+  if (existsSync(tarball)) return tarball;
+  mkdirSync(CACHE, { recursive: true });
+  const partial = `${tarball}.partial-${process.pid}.tar`;
+  const r = spawnSync("mmdebstrap", mmdebstrapArgv(source, partial), {
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`mmdebstrap failed: ${r.stderr.slice(-3000)}`);
+  renameSync(partial, tarball);
+  return tarball;
+}
+
+export interface TestPartition {
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Run the bundled qm with the isolated podman; returns status, stdout, stderr. */
+  readonly qm: (...args: string[]) => { status: number | null; stdout: string; stderr: string };
+  /** Run the isolated podman. */
+  readonly podman: (...args: string[]) => { status: number | null; stdout: string; stderr: string };
+  /** Add a drop-in to qm.container (applied by the next start). */
+  readonly dropIn: (name: string, text: string) => void;
+}
+
+/** What testPartition needs of a test context: somewhere to register clean-up (node:test's TestContext fits). */
+export interface Cleanup {
+  after(fn: () => void): void;
+}
+
+export function testPartition(t: Cleanup): TestPartition {
+  const tarball = cachedTreeTarball();
+  const root = mkdtempSync("/var/tmp/qm-partition-test-");
+  const p = join(root, "podman");
+  mkdirSync(join(p, "hooks"), { recursive: true });
+  const env: NodeJS.ProcessEnv = { ...process.env, QM_PODMAN: join(p, "podman") };
+  const qm = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [distBin("qm"), ...args], {
+      encoding: "utf8",
+      env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const podman = (...args: string[]) => {
+    const r = spawnSync(join(p, "podman"), args, { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  t.after(() => {
+    qm("stop", "--root", root);
+    podman("rm", "--all", "--force");
+    spawnSync(
+      "podman",
+      ["--root", join(p, "root"), "--runroot", join(p, "runroot"), "system", "reset", "--force"],
+      {
+        env: { ...process.env, CONTAINERS_CONF: join(p, "containers.conf") },
+      },
+    );
+    rmSync(root, { recursive: true, force: true });
+  });
+  const setup = qm("setup", "--root", root, "--from-tar", tarball, "--hostname", "testhost");
+  if (setup.status !== 0) throw new Error(`qm setup failed: ${setup.stderr}`);
+  // The host-level start-limit hook, pointed at the copy under this root.
+  const hook = readFileSync(join(root, "usr/share/containers/oci/hooks.d/qm-start-limit.json"), "utf8");
+  writeFileSync(
+    join(p, "hooks/qm-start-limit.json"),
+    hook.replace("/usr/libexec/qm/", `${root}/usr/libexec/qm/`),
+  );
+  writeFileSync(
+    join(p, "containers.conf"),
+    `[engine]\nevents_logger = "file"\nhooks_dir = ["${join(p, "hooks")}"]\n`,
+  );
+  writeFileSync(
+    join(p, "podman"),
+    [
+      "#!/bin/sh",
+      `export CONTAINERS_CONF=${join(p, "containers.conf")}`,
+      `exec podman --root ${join(p, "root")} --runroot ${join(p, "runroot")} --tmpdir ${join(p, "tmp")} "$@"`,
+      "",
+    ].join("\n"),
+  );
+  chmodSync(join(p, "podman"), 0o755);
+  const dropIn = (name: string, text: string): void => {
+    const dir = join(root, "etc/containers/systemd/qm.container.d");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), text);
+  };
+  // qm.container names host paths; here they live below the temporary root. Network=none keeps the host's
+  // firewall and bridges untouched: the partition still gets a private network namespace.
+  dropIn(
+    "00-test-root.conf",
+    [
+      "[Container]",
+      `SeccompProfile=${root}/usr/share/qm/seccomp-no-rt.json`,
+      "Network=",
+      "Network=none",
+      "[Service]",
+      `Environment=ROOTFS=${root}/usr/lib/qm/rootfs`,
+      `Environment=RWETCFS=${root}/etc/qm`,
+      `Environment=RWVARFS=${root}/var/qm`,
+      "",
+    ].join("\n"),
+  );
+  // A tiny rootfs for nested containers (no image registry): busybox, inside the partition's /var/tmp.
+  const nested = join(root, "var/qm/tmp/nested/bin");
+  mkdirSync(nested, { recursive: true });
+  spawnSync("cp", ["/bin/busybox", join(nested, "busybox")]);
+  for (const applet of ["sh", "cat", "dd", "sleep", "seq"])
+    spawnSync("ln", ["-s", "busybox", join(nested, applet)]);
+  return { root, env, qm, podman, dropIn };
+}
