@@ -105,11 +105,11 @@ export function testPartition(t: Cleanup): TestPartition {
   const setup = qm("setup", "--root", root, "--from-tar", tarball, "--hostname", "testhost");
   if (setup.status !== 0) throw new Error(`qm setup failed: ${setup.stderr}`);
   // The host-level start-limit hook, pointed at the copy under this root.
-  const hook = readFileSync(join(root, "usr/share/containers/oci/hooks.d/qm-start-limit.json"), "utf8");
-  writeFileSync(
-    join(p, "hooks/qm-start-limit.json"),
-    hook.replace("/usr/libexec/qm/", `${root}/usr/libexec/qm/`),
-  );
+  // The host-level hooks, pointed at their copies under this root.
+  for (const name of ["qm-start-limit.json", "qm-partition-cgroups.json"]) {
+    const hook = readFileSync(join(root, "usr/share/containers/oci/hooks.d", name), "utf8");
+    writeFileSync(join(p, "hooks", name), hook.replace("/usr/libexec/qm/", `${root}/usr/libexec/qm/`));
+  }
   writeFileSync(
     join(p, "containers.conf"),
     `[engine]\nevents_logger = "file"\nhooks_dir = ["${join(p, "hooks")}"]\n`,
@@ -148,6 +148,7 @@ export function testPartition(t: Cleanup): TestPartition {
   // A tiny rootfs for nested containers (no image registry): busybox, inside the partition's /var/tmp.
   const nested = join(root, "var/qm/tmp/nested/bin");
   mkdirSync(nested, { recursive: true });
+  mkdirSync(join(root, "var/qm/tmp/nested/tmp"), { mode: 0o1777 });
   spawnSync("cp", ["/bin/busybox", join(nested, "busybox")]);
   for (const applet of ["sh", "cat", "dd", "sleep", "seq"])
     spawnSync("ln", ["-s", "busybox", join(nested, applet)]);

@@ -2,6 +2,7 @@ import { VERSION } from "../core/version.js";
 import type { Program } from "./app.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { dropinCommand } from "./commands/dropin.js";
+import { ffiCommand } from "./commands/ffi.js";
 import {
   configCommand,
   logsCommand,
@@ -26,6 +27,7 @@ export const qmProgram: Program = {
     logsCommand,
     configCommand,
     dropinCommand,
+    ffiCommand,
   ],
   footer:
     "Exit status: 0 ok, 1 failure, 2 usage error, 3 invalid configuration, 4 host not ready, 5 a command qm ran failed.",

@@ -1,6 +1,7 @@
 import { ExitCode, QmError } from "../core/errors.js";
 import type { GeneratedService } from "../quadlet/index.js";
 import { expandEnvironment, expandSpecifiers, ValueSyntaxError } from "../unit/values.js";
+import { CGROUP_V1_ANNOTATION } from "./cgroup-hook.js";
 import type { Adaptation } from "./runstate.js";
 import type { ServiceSettings } from "./service-settings.js";
 
@@ -13,7 +14,6 @@ export interface DirectHost {
   readonly podmanVersion: { readonly major: number; readonly minor: number } | null;
   readonly selinux: boolean;
   readonly cgroupMode: "v2" | "hybrid" | "v1";
-  readonly crunUsable: boolean;
   readonly runcAvailable: boolean;
   readonly capSysResource: boolean;
   readonly nofileHard: number | "unlimited";
@@ -172,20 +172,21 @@ export function planDirect(
       `${START_LIMIT_ANNOTATION}=${service.serviceName}:${settings.startLimitIntervalSec}:${settings.startLimitBurst}`,
     );
   }
-  if (!host.crunUsable && host.runcAvailable) {
+  if (host.cgroupMode !== "v2" && host.runcAvailable) {
     globals.push("--runtime", "runc");
     adaptations.push({
       option: "OCI runtime",
       action: "--runtime runc",
-      reason: "crun refuses this host's hybrid cgroups",
+      reason:
+        "cgroup v1: crun refuses hybrid hierarchies, and its device rules lack what nested runc grants (/dev/net/tun)",
     });
   }
   if (host.cgroupMode !== "v2" && !run.some((w) => w.startsWith("--cgroupns"))) {
-    run.unshift("--cgroupns=private");
+    run.unshift("--cgroupns=private", "--annotation", `${CGROUP_V1_ANNOTATION}=delegate`);
     adaptations.push({
       option: "--cgroupns",
-      action: "--cgroupns=private",
-      reason: "nested runc on cgroup v1 needs its own cgroup namespace",
+      action: `--cgroupns=private, and ${CGROUP_V1_ANNOTATION} for the delegation hook`,
+      reason: "nested containers on cgroup v1 need the partition's own cgroup namespace, writable",
     });
   }
   const isLabel = (w: string, next: string | undefined): number =>

@@ -3,6 +3,7 @@ import { describe, test } from "node:test";
 import { QmError } from "../core/errors.js";
 import { type GeneratedService, generateServiceFrom, loadEffectiveUnitFrom } from "../quadlet/index.js";
 import { memoryUnitFs } from "../unit/fs.js";
+import { CGROUP_V1_ANNOTATION, delegateCgroupsV1 } from "./cgroup-hook.js";
 import { type CgroupHost, cpuShares, planCgroups } from "./cgroup-plan.js";
 import { type DirectHost, planDirect } from "./direct-plan.js";
 import { parseSize, serviceSettings } from "./service-settings.js";
@@ -51,7 +52,6 @@ const thisHost: DirectHost = {
   podmanVersion: { major: 4, minor: 3 },
   selinux: false,
   cgroupMode: "hybrid",
-  crunUsable: false,
   runcAvailable: true,
   capSysResource: false,
   nofileHard: 20000,
@@ -245,7 +245,6 @@ describe("direct-mode podman command", () => {
       podmanVersion: { major: 5, minor: 4 },
       selinux: true,
       cgroupMode: "v2",
-      crunUsable: true,
       capSysResource: true,
       nofileHard: 524288,
     });
@@ -269,5 +268,50 @@ describe("direct-mode podman command", () => {
     assert.equal(plan.argv[0], "/opt/podman-wrapper");
     assert.ok(plan.argv.includes("--rm"));
     assert.ok(!plan.argv.some((w) => w.startsWith("--restart")));
+  });
+});
+
+describe("cgroup v1 delegation hook", () => {
+  const spec = {
+    ociVersion: "1.0.2",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      {
+        destination: "/sys/fs/cgroup",
+        type: "cgroup",
+        source: "cgroup",
+        options: ["rprivate", "nosuid", "ro"],
+      },
+      {
+        destination: "/sys/fs/cgroup/systemd",
+        type: "bind",
+        source: "/sys/fs/cgroup/systemd",
+        options: ["bind"],
+      },
+    ],
+  };
+
+  test("drops the whole-hierarchy name=systemd bind and makes the runtime's cgroup mounts writable", () => {
+    const out = delegateCgroupsV1(spec) as typeof spec;
+    assert.deepEqual(
+      out.mounts.map((m) => m.destination),
+      ["/proc", "/sys/fs/cgroup"],
+    );
+    assert.deepEqual(out.mounts[1]?.options, ["rprivate", "nosuid", "rw"]);
+    assert.equal(out.ociVersion, "1.0.2");
+  });
+
+  test("leaves anything else alone", () => {
+    assert.equal(delegateCgroupsV1(null), null);
+    assert.deepEqual(delegateCgroupsV1({ a: 1 }), { a: 1 });
+    const other = { mounts: [{ destination: "/sys/fs/cgroup/systemd", type: "bind", source: "/elsewhere" }] };
+    assert.deepEqual(delegateCgroupsV1(other), other);
+  });
+
+  test("the direct plan asks for it on v1 hosts only", () => {
+    const { service, settings } = load();
+    assert.ok(planDirect(service, settings, thisHost).argv.includes(`${CGROUP_V1_ANNOTATION}=delegate`));
+    const v2 = planDirect(service, settings, { ...thisHost, cgroupMode: "v2" });
+    assert.ok(!v2.argv.includes(`${CGROUP_V1_ANNOTATION}=delegate`));
   });
 });

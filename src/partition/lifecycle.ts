@@ -69,7 +69,6 @@ function directHost(f: HostFacts): DirectHost {
     podmanVersion: f.podman.parsed,
     selinux: f.selinux.active,
     cgroupMode: f.cgroup.mode === "none" ? "v2" : f.cgroup.mode,
-    crunUsable: f.runtimes.crun.usable,
     runcAvailable: f.runtimes.runc.path !== null,
     capSysResource: f.capabilities.sysResource,
     nofileHard: f.limits.nofile?.hard ?? "unlimited",
@@ -172,7 +171,16 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
   const devices = [...config.settings.ioReadIopsMax, ...config.settings.ioWriteIopsMax].map((l) => l.device);
   const cgroups = planCgroups(config.service.serviceName, config.settings, cgroupHost(devices));
   const adaptations = [...plan.adaptations, ...cgroups.adaptations];
-  if (!existsSync(underRoot(o.root, "/usr/share/containers/oci/hooks.d/qm-start-limit.json"))) {
+  const hookMissing = (name: string): boolean =>
+    !existsSync(underRoot(o.root, `/usr/share/containers/oci/hooks.d/${name}`));
+  if (cgroups.dirs.length > 1 && hookMissing("qm-partition-cgroups.json")) {
+    adaptations.push({
+      option: "cgroup v1 delegation",
+      action: "not available",
+      reason: "the hook is not installed (run 'qm setup'): nested containers cannot run",
+    });
+  }
+  if (hookMissing("qm-start-limit.json")) {
     adaptations.push({
       option: "StartLimitBurst=",
       action: "not enforced",

@@ -46,7 +46,8 @@ export interface ShippedFiles {
   readonly fileContexts: string;
   readonly oomHook: string;
   readonly startLimitHook: string;
-  readonly cgroupRwUnit: string;
+  /** The bundled oci-qm-partition-cgroups hook (a Node script). */
+  readonly cgroupHook: string;
 }
 
 /** What setup read from the host and the tree before planning. */
@@ -77,6 +78,8 @@ export interface SetupInputs {
     readonly subuid: string | null;
     readonly subgid: string | null;
     readonly hasBluechiAgent: boolean;
+    /** Units of the tree that cannot work inside a partition (see MASKED_UNITS). */
+    readonly maskable: readonly string[];
   };
 }
 
@@ -89,8 +92,25 @@ export interface SetupPlan {
 export const QM_CONTAINER_PATH = "/usr/share/containers/systemd/qm.container";
 export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
 const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
+/**
+ * Host maintenance units some distributions' packages enable that fail in any container: e2scrub_reap (Debian's
+ * e2fsprogs) wants LVM snapshots of host disks. Masked, so the partition's systemd reaches "running".
+ */
+export const MASKED_UNITS = ["e2scrub_reap.service"] as const;
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
 const START_LIMIT_HOOK = "/usr/libexec/qm/oci-qm-start-limit";
+const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
+
+/** An OCI hook configuration selected by one annotation key. */
+function hookJson(path: string, annotation: string, stage: "prestart" | "precreate"): string {
+  const config = {
+    version: "1.0.0",
+    hook: { path },
+    when: { annotations: { [annotation]: ".+" } },
+    stages: [stage],
+  };
+  return `${JSON.stringify(config, null, 2)}\n`;
+}
 /** The default hooks directory of podman on Debian and Fedora; podman's restarts read only configured ones. */
 const HOST_HOOKS_DIR = "/usr/share/containers/oci/hooks.d";
 /** Partition LimitNOFILE from the shipped qm.container. */
@@ -167,22 +187,8 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   // The partition's /etc (on the host: rwEtc).
   const etc = (p: string): string => join(paths.rwEtc, p);
   const v2 = host.cgroupV2;
-  if (!v2) {
-    notes.push(
-      "cgroup v1 host: nested containers use runc (crun cannot set their device rules on v1) and no cgroup_conf (memory.oom.group is v2 only)",
-    );
-    file(
-      etc("systemd/system/qm-cgroup-rw.service"),
-      shipped.cgroupRwUnit,
-      "writable delegated cgroup v1 controllers for nested podman",
-    );
-    entries.push({
-      kind: "symlink",
-      path: etc("systemd/system/sysinit.target.wants/qm-cgroup-rw.service"),
-      target: "/etc/systemd/system/qm-cgroup-rw.service",
-      why: "enable qm-cgroup-rw.service in the partition",
-    });
-  }
+  if (!v2)
+    notes.push("cgroup v1 host: nested containers use runc and no cgroup_conf (memory.oom.group is v2 only)");
   // The partition itself gets at most these (see planDirect): nested limits must fit inside them.
   const limits = nestedLimits(
     Math.min(PARTITION_NOFILE, host.nofileHard === "unlimited" ? PARTITION_NOFILE : host.nofileHard),
@@ -226,6 +232,14 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
     partitionAgentConf(tree.agentConf, host.agentConf, inputs.hostname),
     "BlueChi agent: node qm.<hostname>",
   );
+  for (const unit of tree.maskable) {
+    entries.push({
+      kind: "symlink",
+      path: etc(`systemd/system/${unit}`),
+      target: "/dev/null",
+      why: "mask a host maintenance unit that fails in a container",
+    });
+  }
   if (tree.hasBluechiAgent) {
     entries.push({
       kind: "symlink",
@@ -250,6 +264,13 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
     );
   }
 
+  // Delegated cgroup v1 subtree for the partition (direct mode on v1 hosts; see src/partition/cgroup-hook.ts).
+  file(CGROUP_HOOK, shipped.cgroupHook, "cgroup v1 delegation for the partition", 0o755);
+  file(
+    join(HOST_HOOKS_DIR, "qm-partition-cgroups.json"),
+    hookJson(CGROUP_HOOK, "^org\\.containers\\.qm\\.cgroups-v1$", "precreate"),
+    "run the cgroup delegation hook for the partition",
+  );
   // Start rate limiting for partitions podman restarts itself (direct mode).
   file(
     START_LIMIT_HOOK,
@@ -259,16 +280,7 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   );
   file(
     join(HOST_HOOKS_DIR, "qm-start-limit.json"),
-    `${JSON.stringify(
-      {
-        version: "1.0.0",
-        hook: { path: START_LIMIT_HOOK },
-        when: { annotations: { "^org\\.containers\\.qm\\.start-limit$": ".+" } },
-        stages: ["prestart"],
-      },
-      null,
-      2,
-    )}\n`,
+    hookJson(START_LIMIT_HOOK, "^org\\.containers\\.qm\\.start-limit$", "prestart"),
     "run the start rate limit hook for the partition",
   );
 

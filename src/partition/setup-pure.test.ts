@@ -221,7 +221,7 @@ describe("planSetup", () => {
       fileContexts: share("qm/file_contexts"),
       oomHook: share("qm/hooks/oci-qm-nested-oom-score-adj"),
       startLimitHook: share("qm/hooks/oci-qm-start-limit"),
-      cgroupRwUnit: share("qm/qm-cgroup-rw.service"),
+      cgroupHook: "#!/usr/bin/env node\n",
     },
     host: {
       osId: "debian",
@@ -244,6 +244,7 @@ describe("planSetup", () => {
       subuid: null,
       subgid: null,
       hasBluechiAgent: true,
+      maskable: ["e2scrub_reap.service"],
       ...over,
     },
   });

@@ -23,7 +23,14 @@ import {
 } from "../rootfs/source.js";
 import { checkBluechiConf } from "./agent-conf.js";
 import { applyEntry, type Change, ensureDirRecorded, preview } from "./apply.js";
-import { planAgentOnly, planSetup, type SetupInputs, type SetupPaths, type SetupPlan } from "./setup-plan.js";
+import {
+  MASKED_UNITS,
+  planAgentOnly,
+  planSetup,
+  type SetupInputs,
+  type SetupPaths,
+  type SetupPlan,
+} from "./setup-plan.js";
 import { StateFile } from "./state.js";
 import { removeSubIdLines } from "./subids.js";
 
@@ -165,6 +172,15 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       throw new QmError("QM_SETUP_SHARE", `missing shipped file ${join(share, p)}`, { hint: "reinstall qm" });
     return text;
   };
+  const bundle = (name: string): string => {
+    const path = siblingBundle(name);
+    const text = path === null ? null : read(path);
+    if (text === null)
+      throw new QmError("QM_SETUP_SHARE", `missing ${name}.mjs next to qm`, {
+        hint: "rebuild or reinstall qm",
+      });
+    return text;
+  };
   const os = machineOs(o.root);
   const limits = read("/proc/self/limits");
   const rootfs = at(paths.rootfs);
@@ -180,7 +196,7 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       fileContexts: shipped("qm/file_contexts"),
       oomHook: shipped("qm/hooks/oci-qm-nested-oom-score-adj"),
       startLimitHook: shipped("qm/hooks/oci-qm-start-limit"),
-      cgroupRwUnit: shipped("qm/qm-cgroup-rw.service"),
+      cgroupHook: bundle("oci-qm-partition-cgroups"),
     },
     host: {
       osId: os.ID ?? "",
@@ -206,6 +222,11 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       agentConf: read(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
       subuid: read(join(rwEtc, "subuid")),
       subgid: read(join(rwEtc, "subgid")),
+      maskable: MASKED_UNITS.filter(
+        (u) =>
+          existsSync(join(rootfs, "usr/lib/systemd/system", u)) ||
+          existsSync(join(rootfs, "lib/systemd/system", u)),
+      ),
       hasBluechiAgent: ["usr/lib/systemd/system", "lib/systemd/system"].some((d) =>
         existsSync(join(rootfs, d, "bluechi-agent.service")),
       ),
@@ -438,7 +459,10 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
     writeFileAtomic(file, removeSubIdLines(readFileSync(file, "utf8"), lines), statSync(file).mode & 0o7777);
     removed.push(`${file} (${lines.length} line(s))`);
   }
+  const trees = state.state.created.filter((c) => c.kind === "tree").map((c) => `${c.path}/`);
   for (const { path: created, kind } of pending) {
+    // Whatever lies inside a tree setup made goes with the tree.
+    if (trees.some((t) => created.startsWith(t))) continue;
     // The state file goes when its own directory does (or at the end), so an interrupted removal can be rerun.
     if (path.startsWith(`${created}/`)) rmSync(path, { force: true });
     if (!existsSync(created) && !isLink(created)) continue;

@@ -28,6 +28,11 @@ describe("qmctl argument parsing", () => {
     assert.equal(run(["show", "--json"]).global.json, true);
     assert.equal(run(["show", "all", "--json"]).global.json, true);
     assert.deepEqual(run(["show", "--json", "namespaces"]).invocation, { kind: "show", topic: "namespaces" });
+    assert.deepEqual(run(["show", "container", "--effective"]).invocation, {
+      kind: "show",
+      topic: "container",
+      effective: true,
+    });
     assert.equal(run(["show"]).global.json, false);
   });
 

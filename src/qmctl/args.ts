@@ -31,7 +31,7 @@ export interface GlobalOptions {
 }
 
 export type Invocation =
-  | { readonly kind: "show"; readonly topic: Topic }
+  | { readonly kind: "show"; readonly topic: Topic; readonly effective?: true }
   | { readonly kind: "exec"; readonly cmd: readonly string[] }
   | { readonly kind: "execin"; readonly cmd: readonly string[] }
   | { readonly kind: "cp"; readonly paths: readonly [string, string] }
@@ -121,11 +121,16 @@ positional arguments:
 options:
   -h, --help            show this help message and exit
   --json
+  --effective           with container: the quadlet merged with its drop-ins,
+                        each value with the file:line that set it
 
 Examples:
   # Show container configuration (default)
   qmctl show
   qmctl show container
+
+  # The effective configuration: base file plus drop-ins, with provenance
+  qmctl show container --effective
 
   # Show available devices
   qmctl show available-devices
@@ -251,7 +256,7 @@ const MAIN_OPTIONS: readonly OptionDef[] = [
   { long: "--config", takesValue: true },
 ];
 const SUB_OPTIONS: Record<Subcommand, readonly OptionDef[]> = {
-  show: [{ long: "--help", short: "-h" }, { long: "--json" }],
+  show: [{ long: "--help", short: "-h" }, { long: "--json" }, { long: "--effective" }],
   exec: [{ long: "--help", short: "-h" }, { long: "--json" }],
   execin: [{ long: "--help", short: "-h" }, { long: "--json" }],
   cp: [{ long: "--help", short: "-h" }, { long: "--json" }],
@@ -351,6 +356,7 @@ function parseSubcommand(sub: Subcommand, args: readonly string[]): SubResult {
   const positionals: string[] = [];
   const extras: string[] = [];
   let json = false;
+  let effective = false;
   const remainder = sub === "exec" || sub === "execin";
   let i = 0;
   let onlyPositionals = false;
@@ -385,14 +391,19 @@ function parseSubcommand(sub: Subcommand, args: readonly string[]): SubResult {
     if (matched.kind === "flags") {
       if (matched.names.includes("--help"))
         return { result: { kind: "help", text: SUBCOMMAND_HELP[sub] }, json, extras };
-      json = true;
+      if (matched.names.includes("--effective")) effective = true;
+      if (matched.names.includes("--json")) json = true;
     }
     i++;
   }
   switch (sub) {
     case "show":
       return {
-        invocation: { kind: "show", topic: (positionals[0] as Topic | undefined) ?? "container" },
+        invocation: {
+          kind: "show",
+          topic: (positionals[0] as Topic | undefined) ?? "container",
+          ...(effective ? { effective: true as const } : {}),
+        },
         json,
         extras,
       };

@@ -1,4 +1,6 @@
+import { basename, dirname } from "node:path";
 import { QmError } from "../core/errors.js";
+import { loadEffectiveUnit } from "../quadlet/index.js";
 import type { Topic } from "./args.js";
 import type { CgroupFs } from "./cgroups.js";
 import { collapse, errors } from "./errors.js";
@@ -106,6 +108,41 @@ export class Qmctl {
     try {
       const content = this.readConfig();
       return { json: quadletJson(this.settings.configPath, content), text: content };
+    } catch (error) {
+      throw collapse(error);
+    }
+  }
+
+  /**
+   * The merged view: the base quadlet plus its drop-ins as quadlet applies them, each value with the file and
+   * line that set it. A config path below .../usr/share/containers/systemd is read with that prefix as the root, so
+   * its drop-ins in .../etc/containers/systemd are found too; any other path is searched on its own.
+   */
+  showEffective(): Output {
+    const path = this.settings.configPath;
+    const suffix = "/usr/share/containers/systemd/";
+    const at = path.lastIndexOf(suffix);
+    const name = basename(path);
+    try {
+      const unit =
+        at >= 0
+          ? loadEffectiveUnit(path.slice(0, at) || "/", name)
+          : loadEffectiveUnit("/", name, { env: { QUADLET_UNIT_DIRS: dirname(path) } });
+      const strip = (file: string): string => (at > 0 ? `${path.slice(0, at)}${file}` : file);
+      const sections: Record<string, Json> = {};
+      const lines: string[] = [`# ${unit.sources.map(strip).join("\n#   + ")}`];
+      for (const section of unit.sections) {
+        lines.push("", `[${section.name}]`);
+        sections[section.name] = section.entries.map((e) => ({
+          key: e.key,
+          value: e.value,
+          file: strip(e.file),
+          line: e.line,
+        }));
+        for (const e of section.entries)
+          lines.push(`${`${e.key}=${e.value}`.padEnd(48)} # ${strip(e.file)}:${e.line}`);
+      }
+      return { json: { path, sources: unit.sources.map(strip), sections }, text: `${lines.join("\n")}\n` };
     } catch (error) {
       throw collapse(error);
     }

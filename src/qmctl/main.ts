@@ -5,7 +5,7 @@ import { MAIN_USAGE, parseArgs } from "./args.js";
 import { nodeCgroupFs } from "./cgroups.js";
 import { DEFAULT_CONFIG, DEFAULT_CONTAINER, type Output, Qmctl, type QmctlPorts } from "./commands.js";
 import { completionScript } from "./completion.js";
-import { QmctlExit } from "./errors.js";
+import { errors, QmctlExit } from "./errors.js";
 import { formatJson, printError } from "./output.js";
 import { realPodman } from "./podman.js";
 
@@ -80,6 +80,12 @@ export async function main(
         if (invocation.topic === "resources") {
           if (json || !io.isTTY) print(ports, await qmctl.resourcesSnapshot(), json);
           else await qmctl.resourcesLive();
+          return 0;
+        }
+        if (invocation.effective) {
+          if (invocation.topic !== "container")
+            throw errors.validation("--effective applies to 'show container' only");
+          print(ports, qmctl.showEffective(), json);
           return 0;
         }
         print(ports, await qmctl.showTopic(invocation.topic), json);

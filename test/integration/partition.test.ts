@@ -84,7 +84,7 @@ describe("qm start/stop/status on real podman with systemd in the partition", { 
       started,
     );
     t.diagnostic(`qm start to ${report.systemState}: ${report.seconds.toFixed(2)} s`);
-    assert.match(report.systemState, /^(running|degraded)$/);
+    assert.equal(report.systemState, "running", "systemd in the partition boots without failed units");
     assert.equal(readFileSync(`/proc/${report.pid}/oom_score_adj`, "utf8").trim(), "500");
     const oom = nested(p, "/bin/cat", "/proc/self/oom_score_adj");
     assert.equal(oom.status, 0, oom.stderr);

@@ -36,6 +36,10 @@ describe("qmctl end to end against a live partition", { skip }, () => {
     const show = qmctl("show");
     assert.equal(show.code, 0);
     assert.equal(show.out, readFileSync(config, "utf8"), "show prints the quadlet byte for byte");
+    const effective = qmctl("show", "container", "--effective");
+    assert.equal(effective.code, 0, effective.err);
+    assert.match(effective.out, /00-test-root\.conf/);
+    assert.match(effective.out, /^Network=none +# .*00-test-root\.conf:\d+$/m);
     const uds = qmctl("show", "unix-domain-sockets");
     assert.equal(uds.code, 0, uds.err);
     assert.match(uds.out, /UNIX domain sockets:/);
@@ -77,18 +81,30 @@ describe("qmctl end to end against a live partition", { skip }, () => {
     assert.deepEqual([touch.code, touch.out, touch.err], [0, "", ""]);
 
     // qmctl_execin.sh
-    assert.equal(qmctl("execin", "alpine-podman", "/bin/sh", "-c", "echo x > /tmp/file-execin.txt").code, 0);
+    {
+      const r = qmctl("execin", "alpine-podman", "/bin/sh", "-c", "echo x > /tmp/file-execin.txt");
+      assert.equal(r.code, 0, r.err);
+    }
     assert.match(qmctl("execin", "alpine-podman", "/bin/cat", "/tmp/file-execin.txt").out, /x/);
-    assert.equal(qmctl("execin", "alpine-podman", "/bin/sh", "-c", "rm /tmp/file-execin.txt").code, 0);
+    {
+      const r = qmctl("execin", "alpine-podman", "/bin/sh", "-c", "rm /tmp/file-execin.txt");
+      assert.equal(r.code, 0, r.err);
+    }
     assert.equal(qmctl("execin", "alpine-podman", "/bin/cat", "/tmp/file-execin.txt").code, 1);
 
     // qmctl_cp_bidirectional.sh, with a path holding a space, a quote and a dollar sign
     const dir = join(p.root, "host files $x 'q'");
     mkdirSync(dir);
     writeFileSync(join(dir, "file-to-copy.txt"), "This is the file to copy\n");
-    assert.equal(qmctl("cp", join(dir, "file-to-copy.txt"), "qm:/tmp").code, 0);
+    {
+      const r = qmctl("cp", join(dir, "file-to-copy.txt"), "qm:/tmp");
+      assert.equal(r.code, 0, r.err);
+    }
     assert.equal(qmctl("exec", "cat", "/tmp/file-to-copy.txt").out, "output: This is the file to copy\n");
-    assert.equal(qmctl("cp", "qm:/tmp/file-to-copy.txt", join(dir, "back.txt")).code, 0);
+    {
+      const r = qmctl("cp", "qm:/tmp/file-to-copy.txt", join(dir, "back.txt"));
+      assert.equal(r.code, 0, r.err);
+    }
     assert.equal(readFileSync(join(dir, "back.txt"), "utf8"), "This is the file to copy\n");
 
     // qmctl_json_output.sh

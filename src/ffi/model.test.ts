@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  cpuRatio,
+  type MemoryTrial,
+  median,
+  memoryVerdict,
+  mqueueVerdict,
+  reportPassed,
+  schedulerVerdict,
+  setattrVerdict,
+  summarize,
+} from "./model.js";
+
+const ok = (policy: string) => ({ policy, code: 0, output: "" });
+const enosys = (policy: string) => ({
+  policy,
+  code: 1,
+  output: "chrt: failed to set pid 0's policy: Function not implemented",
+});
+const eperm = (policy: string) => ({
+  policy,
+  code: 1,
+  output: "chrt: failed to set pid 0's policy: Operation not permitted",
+});
+
+test("scheduler: OTHER/BATCH/IDLE allowed and FIFO/RR ENOSYS passes", () => {
+  const v = schedulerVerdict([
+    ok("SCHED_OTHER"),
+    ok("SCHED_BATCH"),
+    ok("SCHED_IDLE"),
+    enosys("SCHED_FIFO"),
+    enosys("SCHED_RR"),
+  ]);
+  assert.deepEqual(v, { status: "PASS", reason: "" });
+});
+
+test("scheduler: EPERM for FIFO is the kernel's RT group answer, not seccomp: fails", () => {
+  const v = schedulerVerdict([ok("SCHED_OTHER"), eperm("SCHED_FIFO"), enosys("SCHED_RR")]);
+  assert.equal(v.status, "FAIL");
+  assert.match(v.reason, /SCHED_FIFO refused without ENOSYS/);
+});
+
+test("scheduler: a granted FIFO or a refused BATCH fails", () => {
+  assert.match(schedulerVerdict([ok("SCHED_FIFO")]).reason, /SCHED_FIFO was granted/);
+  assert.match(schedulerVerdict([eperm("SCHED_BATCH")]).reason, /SCHED_BATCH refused/);
+});
+
+test("sched_setattr: EPERM passes; success or another errno fails", () => {
+  assert.equal(setattrVerdict(eperm("SCHED_DEADLINE")).status, "PASS");
+  assert.match(setattrVerdict(ok("SCHED_DEADLINE")).reason, /was granted/);
+  assert.match(setattrVerdict({ ...enosys("SCHED_DEADLINE") }).reason, /not with EPERM/);
+});
+
+test("mqueue: exactly the limit, then ENOSPC, host unaffected", () => {
+  const good = {
+    sysctl: "4",
+    limit: 4,
+    created: 4,
+    refusal: "touch: cannot touch '/dev/mqueue/qm-ffi-5': No space left on device",
+    hostCreated: 10,
+    hostAttempted: 10,
+  };
+  assert.equal(mqueueVerdict(good).status, "PASS");
+  assert.match(
+    mqueueVerdict({ ...good, sysctl: "64", created: 6, refusal: "" }).reason,
+    /queues_max is 64.*created 6/,
+  );
+  assert.match(mqueueVerdict({ ...good, hostCreated: 7 }).reason, /host created 7 of 10/);
+  assert.match(mqueueVerdict({ ...good, refusal: "Permission denied" }).reason, /not refused with ENOSPC/);
+});
+
+test("cpu ratio uses medians", () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 2, 3]), 2.5);
+  assert.equal(median([]), 0);
+  assert.equal(cpuRatio([100, 100], [99, 97]), 0.98);
+  assert.equal(cpuRatio([], [1]), 0);
+});
+
+const trial = (over: Partial<MemoryTrial> = {}): MemoryTrial => ({
+  trial: 1,
+  hogBytes: 10e9,
+  hogExit: 137,
+  seconds: 3,
+  asilAlive: true,
+  asilRssBytes: 8e9,
+  oomKillsHost: 1,
+  oomKillsPartition: 1,
+  ...over,
+});
+
+test("memory: every trial must kill the hog, keep the ASIL resident and charge kills to the partition", () => {
+  assert.equal(memoryVerdict(8e9, [trial(), trial({ trial: 2 })]).status, "PASS");
+  assert.match(memoryVerdict(8e9, [trial({ hogExit: 0 })]).reason, /not OOM-killed/);
+  assert.match(memoryVerdict(8e9, [trial({ asilAlive: false })]).reason, /ASIL stand-in died/);
+  assert.match(memoryVerdict(8e9, [trial({ asilRssBytes: 4e9 })]).reason, /lost memory/);
+  assert.match(memoryVerdict(8e9, [trial({ oomKillsHost: 2 })]).reason, /1 OOM kill\(s\) outside/);
+  assert.match(memoryVerdict(8e9, []).reason, /no trial ran/);
+});
+
+test("summary counts and the run verdict", () => {
+  const s = summarize([{ status: "PASS" }, { status: "SKIP" }, { status: "PASS" }] as unknown as Parameters<
+    typeof summarize
+  >[0]);
+  assert.deepEqual(s, { PASS: 2, FAIL: 0, SKIP: 1, ERROR: 0 });
+  assert.equal(reportPassed({ summary: s }), true);
+  assert.equal(reportPassed({ summary: { ...s, ERROR: 1 } }), false);
+  assert.equal(reportPassed({ summary: { ...s, FAIL: 1 } }), false);
+});
