@@ -48,6 +48,13 @@ describe("qmctl global behaviour", () => {
     });
   });
 
+  it("--version alone prints the version; elsewhere it stays an argparse error", async () => {
+    const v = await qmctl(["--version"], withQm());
+    assert.equal(v.code, 0);
+    assert.match(v.stdout, /^qmctl \d+\.\d+\.\d+\n$/);
+    assert.equal((await qmctl(["show", "--version"], withQm())).code, 2);
+  });
+
   it("prints argparse errors on stderr with exit 2", async () => {
     const r = await qmctl(["invalid_command"], withQm());
     assert.equal(r.code, 2);

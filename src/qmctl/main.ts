@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QmError } from "../core/errors.js";
+import { VERSION } from "../core/version.js";
 import { MAIN_USAGE, parseArgs } from "./args.js";
 import { nodeCgroupFs } from "./cgroups.js";
 import { DEFAULT_CONFIG, DEFAULT_CONTAINER, type Output, Qmctl, type QmctlPorts } from "./commands.js";
@@ -38,8 +39,13 @@ export async function main(
   ports: QmctlPorts,
   env: NodeJS.ProcessEnv = {},
 ): Promise<number> {
-  const parsed = parseArgs(args);
   const { io } = ports;
+  // An addition to upstream's interface (which has no --version): only as the sole argument.
+  if (args.length === 1 && args[0] === "--version") {
+    io.out(`qmctl ${VERSION}\n`);
+    return 0;
+  }
+  const parsed = parseArgs(args);
   switch (parsed.kind) {
     case "help":
       io.out(parsed.text);
