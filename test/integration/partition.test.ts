@@ -117,7 +117,7 @@ describe("qm start/stop/status on real podman with systemd in the partition", { 
     assert.equal(again.action, "already running");
   });
 
-  test("kill -9 of the partition's init: running again, 10 times in a row", async (t) => {
+  test("kill -9 of the partition's init: booted again, 10 times in a row", async (t) => {
     const p = testPartition(t);
     {
       const r = p.qm("start", "--root", p.root);
@@ -128,7 +128,8 @@ describe("qm start/stop/status on real podman with systemd in the partition", { 
       const pid = statusOf(p).pid ?? 0;
       assert.ok(pid > 0);
       process.kill(pid, "SIGKILL");
-      times.push(await waitBooted(p, pid, 5));
+      // How fast it comes back is measured in bench/start.ts; here it must come back at all.
+      times.push(await waitBooted(p, pid, 60));
       // systemd's default start limit is 5 starts in 10 s; stay below it.
       await sleep(2200);
     }
