@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { distBin, rootSkipReason } from "../helpers.js";
 import { testPartition } from "../partition-fixture.js";
+import { errorRows } from "../qmctl-rows.js";
 
 /**
  * qmctl against a live partition started by qm start (systemd inside, nested podman): upstream's end-to-end
@@ -125,5 +126,13 @@ describe("qmctl end to end against a live partition", { skip }, () => {
     const allJson = qmctl("--json", "show", "all");
     assert.ok(JSON.parse(allJson.out), "show all --json is one document");
     qmctl("exec", "podman", "rm", "-f", "alpine-podman");
+
+    // qmctl_error_handling.sh: every row of the error table (reference §3.4), against the live partition.
+    for (const [args, code, stream, pattern] of errorRows) {
+      const r = qmctl(...args);
+      const label = `qmctl ${args.join(" ").slice(0, 60)}`;
+      assert.equal(r.code, code, `${label}: ${JSON.stringify(r)}`);
+      if (stream && pattern) assert.match(stream === "stdout" ? r.out : r.err, pattern, label);
+    }
   });
 });
