@@ -56,7 +56,14 @@ function probeMkdir(mountpoint: string): boolean {
 }
 
 /** Read the live host. The only part of doctor that touches the system. */
-export async function collectSnapshot(): Promise<HostSnapshot> {
+export interface CollectOptions {
+  /** Tools whose `--version` is asked (each costs a process start); default: all that doctor reports. */
+  readonly versions?: readonly string[];
+  /** Create and remove a test cgroup per hierarchy (doctor's writability probe). */
+  readonly probes?: boolean;
+}
+
+export async function collectSnapshot(options: CollectOptions = {}): Promise<HostSnapshot> {
   const files: Record<string, string | null> = {};
   for (const path of snapshotFiles) files[path] = read(path);
   const mounts = parseMountinfo(files["/proc/self/mountinfo"] ?? null);
@@ -73,14 +80,14 @@ export async function collectSnapshot(): Promise<HostSnapshot> {
   for (const name of snapshotTools) whichMap[name] = which(name);
   const versions: Record<string, CommandProbe | null> = {};
   await Promise.all(
-    versionedTools.map(async (name) => {
+    (options.versions ?? versionedTools).map(async (name) => {
       const path = whichMap[name];
       versions[name] = path ? await version(path) : null;
     }),
   );
   const uid = process.getuid?.() ?? -1;
   const probes: Record<string, boolean> = {};
-  if (uid === 0) {
+  if (uid === 0 && options.probes !== false) {
     for (const m of mounts.filter((x) => x.fstype === "cgroup")) {
       for (const option of m.superOptions) {
         const controller = v1Names[option];

@@ -113,7 +113,7 @@ async function innerState(container: string, wait: boolean, timeoutSec: number):
     }).catch(() => null);
     const s = r?.stdout.trim() || null;
     if (!wait || (s !== null && booted.has(s)) || Date.now() > deadline) return s;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -146,7 +146,8 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
   const started = Date.now();
   const config = loadPartition(o.root);
   if (systemdMode(o.root)) return startSystemd(o, config, started);
-  const facts = hostFacts(await collectSnapshot());
+  // Only what planning needs: podman's version, not every builder's (each --version is a process start).
+  const facts = hostFacts(await collectSnapshot({ versions: ["podman"], probes: false }));
   const plan = planDirect(
     config.service,
     config.settings,
