@@ -65,7 +65,8 @@ async function suite(name, files, concurrency) {
   });
   stream.on("test:fail", (d) => {
     if (d.details?.type === "suite") return;
-    counts.failed++;
+    // A failing todo test is a known gap, reported with its reason; node's runner does not fail on it either.
+    counts[d.todo ? "skipped" : "failed"]++;
   });
   const out = stream.compose(new spec());
   out.pipe(process.stdout, { end: false });

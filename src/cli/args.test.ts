@@ -49,5 +49,6 @@ test("option table is aligned", () => {
   const lines = renderOptions(specs).split("\n");
   assert.equal(lines[1], "  -r, --root DIR    root");
   assert.equal(lines[2], "      --only VALUE  only");
-  for (const [i, line] of lines.entries()) assert.equal(line.lastIndexOf(specs[i]?.description ?? "?"), 20, line);
+  for (const [i, line] of lines.entries())
+    assert.equal(line.lastIndexOf(specs[i]?.description ?? "?"), 20, line);
 });

@@ -93,10 +93,12 @@ export const QM_CONTAINER_PATH = "/usr/share/containers/systemd/qm.container";
 export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
 const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
 /**
- * Host maintenance units some distributions' packages enable that fail in any container: e2scrub_reap (Debian's
- * e2fsprogs) wants LVM snapshots of host disks. Masked, so the partition's systemd reaches "running".
+ * Host units some distributions' packages enable that fail in the partition: e2scrub_reap (Debian's e2fsprogs)
+ * wants LVM snapshots of host disks; systemd-modules-load runs because the partition holds CAP_SYS_MODULE in its
+ * bounding set, and fails since no module may be loaded from it. Masked, so the partition's systemd reaches
+ * "running".
  */
-export const MASKED_UNITS = ["e2scrub_reap.service"] as const;
+export const MASKED_UNITS = ["e2scrub_reap.service", "systemd-modules-load.service"] as const;
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
 const START_LIMIT_HOOK = "/usr/libexec/qm/oci-qm-start-limit";
 const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
@@ -183,6 +185,15 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   if (quadlet.note) notes.push(quadlet.note);
   file(QM_CONTAINER_PATH, quadlet.text, "the partition's quadlet");
   dir(DROPIN_DIR, "drop-ins for qm.container");
+  if (!host.selinux) {
+    // podman >= 4.7 fails label=nested without /sys/fs/selinux; quadlet reads drop-ins beside the unit too.
+    file(
+      `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,
+      "# Written by qm setup: this host has no SELinux, and podman refuses label=nested without it.\n[Container]\nSecurityLabelNested=false\n",
+      "no label=nested on a host without SELinux",
+    );
+    notes.push("no SELinux on this host: SecurityLabelNested=false in a drop-in beside qm.container");
+  }
 
   // The partition's /etc (on the host: rwEtc).
   const etc = (p: string): string => join(paths.rwEtc, p);
