@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statfsSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, statfsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { run } from "../engine/exec.js";
+import { readText } from "../engine/fs.js";
 import { which } from "../engine/which.js";
 import { v1Names } from "./facts.js";
 import {
@@ -14,14 +15,6 @@ import {
   snapshotTools,
   versionedTools,
 } from "./snapshot.js";
-
-function read(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
 
 async function version(path: string): Promise<CommandProbe> {
   try {
@@ -65,13 +58,13 @@ export interface CollectOptions {
 
 export async function collectSnapshot(options: CollectOptions = {}): Promise<HostSnapshot> {
   const files: Record<string, string | null> = {};
-  for (const path of snapshotFiles) files[path] = read(path);
+  for (const path of snapshotFiles) files[path] = readText(path);
   const mounts = parseMountinfo(files["/proc/self/mountinfo"] ?? null);
   const unified = mounts.find((m) => m.fstype === "cgroup2" && m.mountpoint.startsWith("/sys/fs/cgroup"));
   if (unified) {
     for (const name of ["cgroup.controllers", "cgroup.subtree_control"]) {
       const path = `${unified.mountpoint}/${name}`;
-      files[path] = read(path);
+      files[path] = readText(path);
     }
   }
   const exists: Record<string, boolean> = {};

@@ -1,43 +1,28 @@
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmdirSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { QmError } from "../core/errors.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import type { CgroupHost, CgroupPlan } from "../partition/cgroup-plan.js";
-
-function read(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
+import { readText } from "./fs.js";
 
 const v1Names = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"];
 
 /** Read what planCgroups needs to know about this host's cgroup filesystem. */
 export function cgroupHost(devicesOf: readonly string[] = []): CgroupHost {
   const mounts: Record<string, string> = {};
-  const info = parseMountinfo(read("/proc/self/mountinfo"));
+  const info = parseMountinfo(readText("/proc/self/mountinfo"));
   const v1 = info.filter((m) => m.fstype === "cgroup");
   const v2 = info.find((m) => m.fstype === "cgroup2" && m.mountpoint.startsWith("/sys/fs/cgroup"));
   for (const m of v1) for (const o of m.superOptions) if (v1Names.includes(o)) mounts[o] ??= m.mountpoint;
   if (v2) mounts.unified = v2.mountpoint;
   const mode = v1.length > 0 ? "v1" : "v2";
-  const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(read("/proc/meminfo") ?? "")?.[1] ?? 0) * 1024;
-  const pidMax = Number(read("/proc/sys/kernel/pid_max") ?? 32768);
-  const threadsMax = Number(read("/proc/sys/kernel/threads-max") ?? pidMax);
+  const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(readText("/proc/meminfo") ?? "")?.[1] ?? 0) * 1024;
+  const pidMax = Number(readText("/proc/sys/kernel/pid_max") ?? 32768);
+  const threadsMax = Number(readText("/proc/sys/kernel/threads-max") ?? pidMax);
   const root = mode === "v2" ? (mounts.unified ?? "/sys/fs/cgroup") : "";
   const ioWeight =
     mode === "v2"
-      ? /\bio\b/.test(read(`${root}/cgroup.controllers`) ?? "")
+      ? /\bio\b/.test(readText(`${root}/cgroup.controllers`) ?? "")
         ? "io.weight"
         : null
       : (["blkio.weight", "blkio.bfq.weight"].find(
@@ -63,14 +48,14 @@ export function cgroupHost(devicesOf: readonly string[] = []): CgroupHost {
       ioWeight,
       memsw: mounts.memory !== undefined && existsSync(join(mounts.memory, "memory.memsw.limit_in_bytes")),
     },
-    parentCpus: (read(mounts.cpuset ? join(mounts.cpuset, "cpuset.cpus") : "") ?? "").trim(),
-    parentMems: (read(mounts.cpuset ? join(mounts.cpuset, "cpuset.mems") : "") ?? "").trim(),
+    parentCpus: (readText(mounts.cpuset ? join(mounts.cpuset, "cpuset.cpus") : "") ?? "").trim(),
+    parentMems: (readText(mounts.cpuset ? join(mounts.cpuset, "cpuset.mems") : "") ?? "").trim(),
     devices,
   };
 }
 
 function kernelAtLeast(major: number, minor: number): boolean {
-  const m = /^(\d+)\.(\d+)/.exec(read("/proc/sys/kernel/osrelease") ?? "");
+  const m = /^(\d+)\.(\d+)/.exec(readText("/proc/sys/kernel/osrelease") ?? "");
   return m !== null && (Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor));
 }
 

@@ -1,7 +1,6 @@
 import {
   chmodSync,
   existsSync,
-  lstatSync,
   mkdirSync,
   readFileSync,
   readlinkSync,
@@ -10,7 +9,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { dirname } from "node:path";
-import { underRoot, writeFileAtomic } from "../engine/fs.js";
+import { isSymlink, underRoot, writeFileAtomic } from "../engine/fs.js";
 import type { PlannedEntry } from "./setup-plan.js";
 import type { StateFile } from "./state.js";
 
@@ -52,14 +51,6 @@ export function preview(root: string, entry: PlannedEntry): ChangeAction {
         : "updated";
     case "append":
       return readFileSync(path, "utf8") === entry.content ? "unchanged" : "updated";
-  }
-}
-
-function isSymlink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
   }
 }
 

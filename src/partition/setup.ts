@@ -1,4 +1,4 @@
-import { existsSync, lstatSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
@@ -7,7 +7,7 @@ import { parseMountinfo } from "../core/mountinfo.js";
 import { shareDir, siblingBundle } from "../core/paths.js";
 import { parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
-import { underRoot, writeFileAtomic } from "../engine/fs.js";
+import { isSymlink, readText, underRoot, writeFileAtomic } from "../engine/fs.js";
 import { mountsUnder, removeTree } from "../engine/host.js";
 import { which } from "../engine/which.js";
 import { assertReplaceable, buildRootfs, readMarker } from "../rootfs/build.js";
@@ -71,19 +71,11 @@ export interface SetupReport {
   readonly changed: number;
 }
 
-function read(path: string): string | null {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return null;
-  }
-}
-
 const statePath = (o: SetupOptions): string =>
   underRoot(o.root, join(dirname(o.paths.rootfs), "setup-state.json"));
 
 function machineOs(root: string): Record<string, string> {
-  return parseOsRelease(read(underRoot(root, "/etc/os-release")) ?? read("/etc/os-release"));
+  return parseOsRelease(readText(underRoot(root, "/etc/os-release")) ?? readText("/etc/os-release"));
 }
 
 function fingerprintOf(path: string): string {
@@ -109,7 +101,7 @@ export function chooseSource(o: SetupOptions): RootfsSource {
       ? { kind: "tar", file: path, fingerprint: fingerprintOf(path) }
       : { kind: "dir", dir: path, fingerprint: fingerprintOf(path) };
   }
-  const os = parseOsRelease(read("/etc/os-release"));
+  const os = parseOsRelease(readText("/etc/os-release"));
   const like = ` ${os.ID ?? ""} ${os.ID_LIKE ?? ""} `;
   if (/ (fedora|rhel|centos) /.test(like)) {
     const releasever = os.VERSION_ID ?? "";
@@ -147,7 +139,7 @@ function builderCommand(source: RootfsSource, target: string): string[] | undefi
 
 /** podman's version inside the tree, from its package database. */
 async function treePodmanVersion(rootfs: string, rwVar: string): Promise<string | null> {
-  const status = read(join(rwVar, "lib/dpkg/status"));
+  const status = readText(join(rwVar, "lib/dpkg/status"));
   if (status) {
     const m = /^Package: podman\n(?:[^\n]+\n)*?Version: (?:\d+:)?([^\s+~-]+)/m.exec(status);
     return m ? (m[1] as string) : null;
@@ -167,14 +159,14 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
   const { paths } = o;
   const share = shareDir();
   const shipped = (p: string): string => {
-    const text = read(join(share, p));
+    const text = readText(join(share, p));
     if (text === null)
       throw new QmError("QM_SETUP_SHARE", `missing shipped file ${join(share, p)}`, { hint: "reinstall qm" });
     return text;
   };
   const bundle = (name: string): string => {
     const path = siblingBundle(name);
-    const text = path === null ? null : read(path);
+    const text = path === null ? null : readText(path);
     if (text === null)
       throw new QmError("QM_SETUP_SHARE", `missing ${name}.mjs next to qm`, {
         hint: "rebuild or reinstall qm",
@@ -182,7 +174,7 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
     return text;
   };
   const os = machineOs(o.root);
-  const limits = read("/proc/self/limits");
+  const limits = readText("/proc/self/limits");
   const rootfs = at(paths.rootfs);
   const rwEtc = at(paths.rwEtc);
   const rwVar = at(paths.rwVar);
@@ -202,26 +194,26 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       osId: os.ID ?? "",
       versionId: os.VERSION_ID ?? "",
       selinux: existsSync("/sys/fs/selinux/enforce"),
-      cgroupV2: parseMountinfo(read("/proc/self/mountinfo")).some(
+      cgroupV2: parseMountinfo(readText("/proc/self/mountinfo")).some(
         (m) => m.mountpoint === "/sys/fs/cgroup" && m.fstype === "cgroup2",
       ),
       nofileHard: parseLimit(limits, "Max open files")?.hard ?? "unlimited",
       nprocHard: parseLimit(limits, "Max processes")?.hard ?? "unlimited",
-      subuid: read(at("/etc/subuid")),
-      subgid: read(at("/etc/subgid")),
-      agentConf: read(at(QmPaths.agentConf)),
-      seccomp: read(at("/usr/share/containers/seccomp.json")),
+      subuid: readText(at("/etc/subuid")),
+      subgid: readText(at("/etc/subgid")),
+      agentConf: readText(at(QmPaths.agentConf)),
+      seccomp: readText(at("/usr/share/containers/seccomp.json")),
     },
     tree: {
       podmanVersion: await treePodmanVersion(rootfs, rwVar),
-      seccomp: read(join(rootfs, "usr/share/containers/seccomp.json")),
+      seccomp: readText(join(rootfs, "usr/share/containers/seccomp.json")),
       storageConf:
-        read(join(rwEtc, "containers/storage.conf")) ??
-        read(join(rootfs, "usr/lib/containers/storage.conf")) ??
-        read(join(rootfs, "usr/share/containers/storage.conf")),
-      agentConf: read(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
-      subuid: read(join(rwEtc, "subuid")),
-      subgid: read(join(rwEtc, "subgid")),
+        readText(join(rwEtc, "containers/storage.conf")) ??
+        readText(join(rootfs, "usr/lib/containers/storage.conf")) ??
+        readText(join(rootfs, "usr/share/containers/storage.conf")),
+      agentConf: readText(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
+      subuid: readText(join(rwEtc, "subuid")),
+      subgid: readText(join(rwEtc, "subgid")),
       maskable: MASKED_UNITS.filter(
         (u) =>
           existsSync(join(rootfs, "usr/lib/systemd/system", u)) ||
@@ -235,7 +227,7 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
 }
 
 function systemdHost(root: string): boolean {
-  return root === "/" && read("/proc/1/comm")?.trim() === "systemd" && existsSync("/run/systemd/system");
+  return root === "/" && readText("/proc/1/comm")?.trim() === "systemd" && existsSync("/run/systemd/system");
 }
 
 /** Upstream's --skip-systemctl: generate qm.service into /run/systemd/generator without asking systemd. */
@@ -306,7 +298,7 @@ function preflight(o: SetupOptions, source?: RootfsSource): void {
     );
   }
   const agentConfPath = underRoot(o.root, QmPaths.agentConf);
-  const agentConf = read(agentConfPath);
+  const agentConf = readText(agentConfPath);
   const problem = agentConf === null ? null : checkBluechiConf(agentConf);
   if (problem) {
     throw new QmError("QM_SETUP_AGENT_CONF", problem.message, {
@@ -410,8 +402,8 @@ export async function setupAgentOnly(o: SetupOptions): Promise<SetupReport> {
   const plan = planAgentOnly({
     paths: o.paths,
     hostname: o.hostname ?? osHostname(),
-    hostAgentConf: read(underRoot(o.root, QmPaths.agentConf)),
-    treeAgentConf: read(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
+    hostAgentConf: readText(underRoot(o.root, QmPaths.agentConf)),
+    treeAgentConf: readText(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
   });
   if (o.dryRun) {
     return report(
@@ -465,7 +457,7 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
     if (trees.some((t) => created.startsWith(t))) continue;
     // The state file goes when its own directory does (or at the end), so an interrupted removal can be rerun.
     if (path.startsWith(`${created}/`)) rmSync(path, { force: true });
-    if (!existsSync(created) && !isLink(created)) continue;
+    if (!existsSync(created) && !isSymlink(created)) continue;
     if (kind === "tree") removeTree(created);
     else if (kind === "file") rmSync(created, { force: true });
     else if (readdirSync(created).length > 0) {
@@ -476,12 +468,4 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
   }
   rmSync(path, { force: true });
   return report(o, "remove", { entries: [], notes }, [], { removed });
-}
-
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }

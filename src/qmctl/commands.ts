@@ -1,7 +1,7 @@
 import { basename, dirname } from "node:path";
 import { QmError } from "../core/errors.js";
 import { loadEffectiveUnit } from "../quadlet/index.js";
-import type { Topic } from "./args.js";
+import { TOPICS, type Topic } from "./args.js";
 import type { CgroupFs } from "./cgroups.js";
 import { collapse, errors } from "./errors.js";
 import { formatJson, formatText, type Io, type Json, printError } from "./output.js";
@@ -346,14 +346,7 @@ export class Qmctl {
    * snapshot. With JSON, one document keyed by topic, failed sections as {"Error": message}.
    */
   async showAll(json: boolean): Promise<number> {
-    const topics = [
-      "container",
-      "unix-domain-sockets",
-      "shared-memory",
-      "resources",
-      "available-devices",
-      "namespaces",
-    ] as const;
+    const topics = TOPICS.filter((t): t is Exclude<Topic, "all"> => t !== "all");
     const doc: Record<string, Json> = {};
     let status = 0;
     for (const topic of topics) {

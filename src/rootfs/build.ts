@@ -12,7 +12,7 @@ import {
 import { dirname, join } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
 import { quoteArgv } from "../engine/exec.js";
-import { writeFileAtomic } from "../engine/fs.js";
+import { isSymlink, writeFileAtomic } from "../engine/fs.js";
 import { mountsUnder, processesInSession, removeTree, unmountAll } from "../engine/host.js";
 import { describeSource, dnfArgv, mmdebstrapArgv, type RootfsSource, sourceFingerprint } from "./source.js";
 
@@ -209,20 +209,12 @@ function mergeInto(src: string, dst: string, replaced: readonly string[] = []): 
     for (const name of readdirSync(from)) {
       const a = join(from, name);
       const b = join(to, name);
-      const there = existsSync(b) || isLink(b);
+      const there = existsSync(b) || isSymlink(b);
       if (!there) renameSync(a, b);
-      else if (lstatSync(a).isDirectory() && !isLink(a) && lstatSync(b).isDirectory()) walk(a, b);
+      else if (lstatSync(a).isDirectory() && !isSymlink(a) && lstatSync(b).isDirectory()) walk(a, b);
     }
   };
   walk(src, dst);
-}
-
-function isLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink();
-  } catch {
-    return false;
-  }
 }
 
 /** The tree's /etc and /var live outside it (rwEtc, rwVar); leave empty mountpoints behind. */
