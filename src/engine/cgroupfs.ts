@@ -98,3 +98,11 @@ export function removeCgroupTree(dir: string): string[] {
   }
   return left;
 }
+
+/** The unit's cgroup in every hierarchy, including those only podman and systemd use (name=systemd, perf_event...). */
+export function unitCgroupDirs(serviceName: string): string[] {
+  const mounts = parseMountinfo(readText("/proc/self/mountinfo")).filter(
+    (m) => (m.fstype === "cgroup" || m.fstype === "cgroup2") && m.mountpoint.startsWith("/sys/fs/cgroup"),
+  );
+  return [...new Set(mounts.map((m) => `${m.mountpoint}/${serviceName}`))];
+}

@@ -2,11 +2,10 @@ import { existsSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
-import { parseMountinfo } from "../core/mountinfo.js";
 import { siblingBundle } from "../core/paths.js";
 import { collectSnapshot } from "../doctor/collect.js";
 import { type HostFacts, hostFacts } from "../doctor/facts.js";
-import { applyCgroupPlan, cgroupHost, removeCgroupTree } from "../engine/cgroupfs.js";
+import { applyCgroupPlan, cgroupHost, removeCgroupTree, unitCgroupDirs } from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
 import { underRoot } from "../engine/fs.js";
 import { type ContainerState, inspectContainer, podman, podmanProgram } from "../engine/podman.js";
@@ -79,18 +78,10 @@ function directHost(f: HostFacts): DirectHost {
 
 const startLimitDir = "/run/qm/start-limit";
 
-/** The unit's cgroup in every hierarchy, including those only podman and systemd use (name=systemd, perf_event...). */
-function cgroupDirs(serviceName: string): string[] {
-  const mounts = parseMountinfo(readFileSync("/proc/self/mountinfo", "utf8")).filter(
-    (m) => (m.fstype === "cgroup" || m.fstype === "cgroup2") && m.mountpoint.startsWith("/sys/fs/cgroup"),
-  );
-  return [...new Set(mounts.map((m) => `${m.mountpoint}/${serviceName}`))];
-}
-
 async function removeCgroups(serviceName: string): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 50; i++) {
-    left = cgroupDirs(serviceName).flatMap((d) => removeCgroupTree(d));
+    left = unitCgroupDirs(serviceName).flatMap((d) => removeCgroupTree(d));
     if (left.length === 0) return [];
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -318,7 +309,7 @@ export async function stop(o: LifecycleOptions): Promise<StopReport> {
   const runState = readRunState(config.service.serviceName);
   const containerName = runState?.containerName ?? config.unit.get("Container", "ContainerName") ?? "qm";
   const existing = await inspectContainer(containerName);
-  const dirs = cgroupDirs(serviceName).filter((d) => existsSync(d));
+  const dirs = unitCgroupDirs(serviceName).filter((d) => existsSync(d));
   if (!existing && dirs.length === 0 && !runState)
     return { mode: "direct", action: "not running", removed: [] };
   const removed: string[] = [];

@@ -1,6 +1,7 @@
 // The hooks under real podman: a container started with --hooks-dir pointing at our hook
 // configurations gets the devices its annotations ask for, and only then. Podman is isolated
 // per run (own root, runroot, tmpdir, containers.conf, storage.conf; runc; cgroupfs; no network).
+
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import {
@@ -18,6 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { removeCgroupTree, unitCgroupDirs } from "../../src/engine/cgroupfs.js";
 import { distBin, repoRoot, rootSkipReason } from "../helpers.js";
 
 const onPath = (name: string): boolean =>
@@ -83,6 +85,8 @@ describe("OCI hooks under podman", { skip: reason ?? false }, () => {
       .reverse();
     for (const m of mounts) spawnSync("umount", ["-l", m]);
     rmSync(dir, { recursive: true, force: true });
+    // podman's default parent for cgroupfs-managed containers outlives them; only empty cgroups go.
+    for (const d of unitCgroupDirs("libpod_parent")) removeCgroupTree(d);
   });
 
   function podman(args: string[], hooksDir: string) {

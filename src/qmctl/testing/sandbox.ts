@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { removeCgroupTree, unitCgroupDirs } from "../../engine/cgroupfs.js";
 
 /**
  * A throw-away podman store with one container, for integration tests and benchmarks.
@@ -137,6 +138,8 @@ export function createSandbox(containerName = "qm"): PodmanSandbox {
     spawnSync(podman, ["rm", "--force", "--all", "--time", "0"], { stdio: "ignore" });
     unmountUnder(dir);
     rmSync(dir, { recursive: true, force: true });
+    // podman's default parent for cgroupfs-managed containers outlives them; only empty cgroups go.
+    for (const d of unitCgroupDirs("libpod_parent")) removeCgroupTree(d);
   };
   try {
     buildRootfs(rootfs);
