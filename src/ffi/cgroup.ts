@@ -36,31 +36,29 @@ export function readCgroupFile(path: string): string | null {
   }
 }
 
-/**
- * OOM kills charged to the partition. v2 counts hierarchically in memory.events; v1 counts only in the victim's own
- * memcg (memory.oom_control), so the whole subtree is summed.
- */
-export function partitionOomKills(cg: PartitionCgroup): number {
-  if (cg.mode === "v2") {
-    const m = /^oom_kill (\d+)/m.exec(readCgroupFile(join(cg.dir("memory"), "memory.events")) ?? "");
-    return m ? Number(m[1]) : 0;
-  }
-  let total = 0;
-  const walk = (dir: string): void => {
-    const m = /^oom_kill (\d+)/m.exec(readCgroupFile(join(dir, "memory.oom_control")) ?? "");
-    if (m) total += Number(m[1]);
-    let entries: string[] = [];
+/** Every process descending from `root` (children, grandchildren, ...), from the parent PIDs in /proc. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
     try {
-      entries = readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name);
+      // The parent PID is the second field after the parenthesised command name, which may contain spaces.
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
     } catch {
-      return;
+      // gone meanwhile
     }
-    for (const e of entries) walk(join(dir, e));
-  };
-  walk(cg.dir("memory"));
-  return total;
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      out.push(child);
+      queue.push(child);
+    }
+  }
+  return out;
 }
 
 /** Host PIDs in the partition's cgroup whose command line contains marker (to stop attack processes by PID). */

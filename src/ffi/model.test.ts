@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   cpuRatio,
+  inPartition,
   type MemoryTrial,
   median,
   memoryVerdict,
   mqueueVerdict,
+  oomVictims,
   reportPassed,
   schedulerVerdict,
   setattrVerdict,
@@ -78,25 +80,55 @@ test("cpu ratio uses medians", () => {
   assert.equal(cpuRatio([], [1]), 0);
 });
 
+// Two messages of a real kernel's log around one OOM kill (this host, a partition under a temporary root).
+const KMSG = [
+  "oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/qm-c788ee9b.service/libpod-ee4a6f89,task=dd,pid=6145,uid=0",
+  "Out of memory: Killed process 6145 (dd) total-vm:20485628kB, anon-rss:19493888kB, file-rss:72kB, shmem-rss:0kB, UID:0 pgtables:38200kB oom_score_adj:750",
+];
+
+test("OOM victims are read from the kernel log, with their memory cgroup", () => {
+  assert.deepEqual(oomVictims(["unrelated", ...KMSG]), [
+    { pid: 6145, command: "dd", oomScoreAdj: 750, memcg: "/qm-c788ee9b.service/libpod-ee4a6f89" },
+  ]);
+  // The oom-kill summary is rate-limited by the kernel; the victim is still counted, its cgroup unknown.
+  assert.deepEqual(oomVictims([KMSG[1] as string]), [
+    { pid: 6145, command: "dd", oomScoreAdj: 750, memcg: null },
+  ]);
+  assert.equal(inPartition("/qm-c788ee9b.service/libpod-x", "/qm-c788ee9b.service"), true);
+  assert.equal(inPartition("/qm-c788ee9b.service", "/qm-c788ee9b.service"), true);
+  assert.equal(inPartition("/qm-c788ee9b.serviceX", "/qm-c788ee9b.service"), false);
+  assert.equal(inPartition(null, "/qm.service"), false);
+});
+
+const SERVICE = "/qm-c788ee9b.service";
 const trial = (over: Partial<MemoryTrial> = {}): MemoryTrial => ({
   trial: 1,
+  hogs: 5,
   hogBytes: 10e9,
-  hogExit: 137,
   seconds: 3,
   asilAlive: true,
   asilRssBytes: 8e9,
-  oomKillsHost: 1,
-  oomKillsPartition: 1,
+  oomKills: 1,
+  victims: oomVictims(KMSG),
   ...over,
 });
 
-test("memory: every trial must kill the hog, keep the ASIL resident and charge kills to the partition", () => {
-  assert.equal(memoryVerdict(8e9, [trial(), trial({ trial: 2 })]).status, "PASS");
-  assert.match(memoryVerdict(8e9, [trial({ hogExit: 0 })]).reason, /not OOM-killed/);
-  assert.match(memoryVerdict(8e9, [trial({ asilAlive: false })]).reason, /ASIL stand-in died/);
-  assert.match(memoryVerdict(8e9, [trial({ asilRssBytes: 4e9 })]).reason, /lost memory/);
-  assert.match(memoryVerdict(8e9, [trial({ oomKillsHost: 2 })]).reason, /1 OOM kill\(s\) outside/);
-  assert.match(memoryVerdict(8e9, []).reason, /no trial ran/);
+test("memory: every trial needs an OOM kill, only in the partition, and the ASIL resident", () => {
+  assert.equal(memoryVerdict(8e9, SERVICE, [trial(), trial({ trial: 2 })]).status, "PASS");
+  assert.match(memoryVerdict(8e9, SERVICE, [trial({ oomKills: 0, victims: [] })]).reason, /no OOM kill/);
+  assert.match(memoryVerdict(8e9, SERVICE, [trial({ asilAlive: false })]).reason, /ASIL stand-in died/);
+  assert.match(memoryVerdict(8e9, SERVICE, [trial({ asilRssBytes: 4e9 })]).reason, /lost memory/);
+  const asil = { pid: 77, command: "node", oomScoreAdj: 0, memcg: "/" };
+  assert.match(
+    memoryVerdict(8e9, SERVICE, [trial({ oomKills: 2, victims: [...oomVictims(KMSG), asil] })]).reason,
+    /chose node \(pid 77, oom_score_adj 0\) in \/, outside the partition/,
+  );
+  assert.match(memoryVerdict(8e9, SERVICE, [trial({ oomKills: 2 })]).reason, /1 OOM kill\(s\) missing/);
+  assert.match(
+    memoryVerdict(8e9, SERVICE, [trial({ victims: [{ ...asil, memcg: null }] })]).reason,
+    /in an unknown cgroup, outside/,
+  );
+  assert.match(memoryVerdict(8e9, SERVICE, []).reason, /no trial ran/);
 });
 
 test("summary counts and the run verdict", () => {

@@ -135,34 +135,75 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+/** A process the kernel's OOM killer chose, from its log: "Killed process PID (comm) ... oom_score_adj:N". */
+export interface OomVictim {
+  readonly pid: number;
+  readonly command: string;
+  readonly oomScoreAdj: number;
+  /** The victim's memory cgroup from the "oom-kill:...,task_memcg=PATH,..." line; null when the kernel did not print it. */
+  readonly memcg: string | null;
+}
+
+/** The OOM kills in kernel log messages (one message per element, as read from /dev/kmsg). */
+export function oomVictims(messages: readonly string[]): OomVictim[] {
+  const memcgs = new Map<number, string>();
+  for (const m of messages) {
+    const k = /^oom-kill:.*task_memcg=([^,]*),task=.*,pid=(\d+),/.exec(m);
+    if (k) memcgs.set(Number(k[2]), k[1] as string);
+  }
+  const victims: OomVictim[] = [];
+  for (const m of messages) {
+    const v = /Killed process (\d+) \((.*)\) .*oom_score_adj:(-?\d+)/.exec(m);
+    if (v)
+      victims.push({
+        pid: Number(v[1]),
+        command: v[2] as string,
+        oomScoreAdj: Number(v[3]),
+        memcg: memcgs.get(Number(v[1])) ?? null,
+      });
+  }
+  return victims;
+}
+
+/** Whether a memory cgroup path (as the kernel prints it) lies in the partition's service cgroup. */
+export const inPartition = (memcg: string | null, service: string): boolean =>
+  memcg !== null && (memcg === service || memcg.startsWith(`${service}/`));
+
 export interface MemoryTrial {
   readonly trial: number;
+  readonly hogs: number;
   readonly hogBytes: number;
-  readonly hogExit: number;
   readonly seconds: number;
   readonly asilAlive: boolean;
   readonly asilRssBytes: number;
-  readonly oomKillsHost: number;
-  readonly oomKillsPartition: number;
+  /** Every OOM kill on the host during the trial (/proc/vmstat oom_kill). */
+  readonly oomKills: number;
+  readonly victims: readonly OomVictim[];
 }
 
 /**
- * §7.5.3 per trial: the partition's hog was killed (137), the ASIL stand-in is alive with its memory resident, and
- * every OOM kill the kernel made during the trial landed inside the partition.
+ * §7.5.3 per trial: the kernel OOM-killed at least one process, every victim was in the partition (each one found in
+ * the kernel log, none unaccounted for), and the ASIL stand-in is alive with its memory resident.
  */
-export function memoryVerdict(asilBytes: number, trials: readonly MemoryTrial[]): Verdict {
+export function memoryVerdict(asilBytes: number, service: string, trials: readonly MemoryTrial[]): Verdict {
   const failures: string[] = [];
   if (trials.length === 0) failures.push("no trial ran");
   for (const t of trials) {
     const at = `trial ${t.trial}`;
-    if (t.hogExit !== 137) failures.push(`${at}: the hog was not OOM-killed (exit ${t.hogExit})`);
+    if (t.oomKills === 0)
+      failures.push(`${at}: no OOM kill happened (the hogs were not stopped by the kernel)`);
+    for (const v of t.victims)
+      if (!inPartition(v.memcg, service))
+        failures.push(
+          `${at}: the OOM killer chose ${v.command} (pid ${v.pid}, oom_score_adj ${v.oomScoreAdj}) in ${v.memcg ?? "an unknown cgroup"}, outside the partition`,
+        );
+    if (t.oomKills > t.victims.length)
+      failures.push(`${at}: ${t.oomKills - t.victims.length} OOM kill(s) missing from the kernel log`);
     if (!t.asilAlive) failures.push(`${at}: the ASIL stand-in died`);
     else if (t.asilRssBytes < asilBytes * 0.95)
       failures.push(
         `${at}: the ASIL stand-in lost memory (resident ${t.asilRssBytes} of ${asilBytes} bytes)`,
       );
-    if (t.oomKillsHost > t.oomKillsPartition)
-      failures.push(`${at}: ${t.oomKillsHost - t.oomKillsPartition} OOM kill(s) outside the partition`);
   }
   return verdict(failures);
 }

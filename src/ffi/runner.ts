@@ -48,7 +48,10 @@ export async function runFfi(o: RunOptions): Promise<Report> {
   const base = new Probe(container, cleanups);
   const onSignal = (signal: NodeJS.Signals) => {
     o.log(`qm ffi: ${signal}: cleaning up`);
-    void cleanups.all().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+    void cleanups
+      .all()
+      .then(() => base.qm(["rm", "-rf", WORK_DIR]))
+      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

@@ -187,12 +187,24 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   dir(DROPIN_DIR, "drop-ins for qm.container");
   if (!host.selinux) {
     // podman >= 4.7 fails label=nested without /sys/fs/selinux; quadlet reads drop-ins beside the unit too.
+    // AddCapability=all keeps CAP_SYS_MODULE, and the containers seccomp profile allows the module syscalls to
+    // holders of it: only SELinux policy stands between the partition and the host kernel's modules.
     file(
       `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,
-      "# Written by qm setup: this host has no SELinux, and podman refuses label=nested without it.\n[Container]\nSecurityLabelNested=false\n",
-      "no label=nested on a host without SELinux",
+      [
+        "# Written by qm setup: this host has no SELinux.",
+        "[Container]",
+        "# podman refuses label=nested without SELinux.",
+        "SecurityLabelNested=false",
+        "# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules.",
+        "DropCapability=sys_module",
+        "",
+      ].join("\n"),
+      "no label=nested and no CAP_SYS_MODULE on a host without SELinux",
     );
-    notes.push("no SELinux on this host: SecurityLabelNested=false in a drop-in beside qm.container");
+    notes.push(
+      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container",
+    );
   }
 
   // The partition's /etc (on the host: rwEtc).

@@ -143,7 +143,7 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
     const size = readFileSync(join(built.partition, "partition.size"), "utf8").trim();
     writeFileSync(
       join(shared, "config"),
-      `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01"}'\n`,
+      `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"}'\n`,
     );
     stageArtifact(join(shared, "qm"));
     // The guest reads the tarball as a disk; a hard link costs nothing and the cached file stays untouched.

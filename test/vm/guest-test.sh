@@ -11,7 +11,7 @@ results=$out/results.txt
 : >"$results"
 exec >"$out/guest.log" 2>&1
 set -x
-VARIANT=plain BREAK=0 PARTITION_SIZE=0 FFI=FFI-OOM-01
+VARIANT=plain BREAK=0 PARTITION_SIZE=0 FFI="FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"
 # shellcheck source=/dev/null
 . /shared/config
 
@@ -286,10 +286,10 @@ diff -u "$out/qm.service.podman" "$out/qm.service.qm-quadlet" >"$out/qm.service.
 note "qm-quadlet checks took $(($(date +%s) - t)) s"
 
 # --- qm ffi, last: its attacks may disturb the host. Under TCG the whole suite is too slow for the budget, so
-# one check runs by default (QM_VM_FFI in /shared/config overrides: "all" or space-separated IDs).
+# four quick checks run by default (QM_VM_FFI in /shared/config overrides: "all" or space-separated IDs).
 if qm ffi --help >/dev/null 2>&1; then
   ffi_args=()
-  [[ ${FFI:-FFI-OOM-01} == all ]] || for id in ${FFI:-FFI-OOM-01}; do ffi_args+=(--only "$id"); done
+  [[ ${FFI:-FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01} == all ]] || for id in ${FFI:-FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01}; do ffi_args+=(--only "$id"); done
   if timeout 300 qm ffi run "${ffi_args[@]}" --format junit --output /shared/out/ffi.xml >"$out/ffi.log" 2>&1; then
     ok "qm ffi run ${ffi_args[*]}"
   else
