@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { ExitCode, QmError } from "../core/errors.js";
 
 export interface RunOptions {
-  readonly input?: string;
+  readonly input?: string | Buffer;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly timeoutMs?: number;

@@ -184,12 +184,13 @@ const memory: Check = {
         for (let last = -1; vmstat("oom_kill") !== last; await sleep(1000)) last = vmstat("oom_kill");
         const seconds = (Date.now() - started) / 1000;
         killHogs();
-        await run;
+        const r = await run;
         trials.push({
           trial: i,
           hogs,
           hogBytes: hogs * chunkMiB * MiB,
           seconds,
+          hogRun: `exit ${r.code}${out(r) ? `: ${out(r).split("\n").pop()}` : ""}`,
           asilAlive: alive(),
           asilRssBytes: alive() ? rssOf(asil.child.pid) : 0,
           oomKills: vmstat("oom_kill") - kills,
@@ -473,13 +474,22 @@ const varPersistent: Check = {
   },
 };
 
-const policies: [string, string][] = [
-  ["SCHED_OTHER", "-o"],
-  ["SCHED_BATCH", "-b"],
-  ["SCHED_IDLE", "-i"],
-  ["SCHED_FIFO", "-f"],
-  ["SCHED_RR", "-r"],
+/** Policy, its number for sched_setscheduler(2), chrt's flag, and the priority to ask for. */
+const policies: [string, number, string, string][] = [
+  ["SCHED_OTHER", 0, "-o", "0"],
+  ["SCHED_BATCH", 3, "-b", "0"],
+  ["SCHED_IDLE", 5, "-i", "0"],
+  ["SCHED_FIFO", 1, "-f", "99"],
+  ["SCHED_RR", 2, "-r", "99"],
 ];
+
+/** sched_setscheduler's syscall number; the partition runs on the host's architecture. */
+const SCHED_SETSCHEDULER: Partial<Record<string, number>> = {
+  x64: 144,
+  arm64: 119,
+  riscv64: 119,
+  s390x: 156,
+};
 
 const scheduler: Check = {
   id: "FFI-SCHED-01",
@@ -487,18 +497,27 @@ const scheduler: Check = {
   requirement:
     "§7.5.4 / F4: sched_setscheduler OTHER, BATCH, IDLE succeed; FIFO and RR fail with ENOSYS (38)",
   attack:
-    "inside: `chrt -o|-b|-i 0 true` and `chrt -f|-r 99 true` (chrt calls sched_setscheduler for these). PASS: the first three succeed; FIFO and RR fail with ENOSYS, the seccomp profile's answer (the kernel's RT group scheduling would say EPERM)",
+    "inside, for each policy, sched_setscheduler(0, POLICY, PRIO) through perl's syscall() (perl-base is in every Debian tree); without perl, `chrt -o|-b|-i 0 true` and `chrt -f|-r 99 true`, though util-linux >= 2.40 sets OTHER and BATCH with sched_setattr, which the profile refuses. PASS: OTHER, BATCH and IDLE succeed; FIFO and RR fail with ENOSYS, the seccomp profile's answer (the kernel's RT group scheduling would say EPERM)",
   async run(ctx) {
+    const nr = SCHED_SETSCHEDULER[process.arch];
+    const perl = nr !== undefined && (await ctx.probe.qm(["sh", "-c", "command -v perl"])).code === 0;
     const attempts: SchedAttempt[] = [];
-    for (const [policy, flag] of policies) {
-      const prio = policy === "SCHED_FIFO" || policy === "SCHED_RR" ? "99" : "0";
-      const r = await ctx.probe.qm(["chrt", flag, prio, "true"]);
+    for (const [policy, number, flag, prio] of policies) {
+      const r = await ctx.probe.qm(
+        perl
+          ? [
+              "perl",
+              "-e",
+              `my $p = pack("i", ${prio}); syscall(${nr}, 0, ${number}, $p) == 0 or die "sched_setscheduler: $!\\n"`,
+            ]
+          : ["chrt", flag, prio, "true"],
+      );
       attempts.push({ policy, code: r.code, output: out(r) });
     }
-    return judged(
-      schedulerVerdict(attempts),
-      Object.fromEntries(attempts.map((a) => [a.policy, a.code === 0 ? "succeeded" : a.output])),
-    );
+    return judged(schedulerVerdict(attempts), {
+      tool: perl ? `perl syscall(${nr})` : "chrt",
+      ...Object.fromEntries(attempts.map((a) => [a.policy, a.code === 0 ? "succeeded" : a.output])),
+    });
   },
 };
 

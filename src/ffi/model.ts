@@ -174,6 +174,8 @@ export interface MemoryTrial {
   readonly hogs: number;
   readonly hogBytes: number;
   readonly seconds: number;
+  /** How the hogs' nested container ended: its exit status and last line of output. */
+  readonly hogRun: string;
   readonly asilAlive: boolean;
   readonly asilRssBytes: number;
   /** Every OOM kill on the host during the trial (/proc/vmstat oom_kill). */
@@ -191,7 +193,7 @@ export function memoryVerdict(asilBytes: number, service: string, trials: readon
   for (const t of trials) {
     const at = `trial ${t.trial}`;
     if (t.oomKills === 0)
-      failures.push(`${at}: no OOM kill happened (the hogs were not stopped by the kernel)`);
+      failures.push(`${at}: no OOM kill happened (the hogs' container: ${t.hogRun || "no output"})`);
     for (const v of t.victims)
       if (!inPartition(v.memcg, service))
         failures.push(

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, constants, openSync, readFileSync, readSync } from "node:fs";
-import { quoteArgv } from "../engine/exec.js";
+import { quoteArgv, run } from "../engine/exec.js";
 import { podmanProgram } from "../engine/podman.js";
 
 /**
@@ -24,26 +24,11 @@ export const WORK_DIR = "/var/tmp/qm-ffi";
 /** A busybox tree for nested containers, built from the host's static busybox. */
 export const NESTED_ROOTFS = `${WORK_DIR}/nested`;
 
-function exec(file: string, args: readonly string[], input?: Buffer, timeoutMs = 600_000): Promise<Outcome> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      stdio: [input ? "pipe" : "ignore", "pipe", "pipe"],
-      timeout: timeoutMs,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", (e) => resolve({ code: 127, stdout, stderr: `${stderr}${e.message}` }));
-    if (input) child.stdin?.end(input);
-    child.on("close", (code, signal) =>
-      resolve({ code: code ?? (signal === "SIGKILL" ? 137 : 128), stdout, stderr }),
-    );
-  });
+/** Run without throwing: a failure to start at all is exit status 127 with the reason as stderr. */
+function exec(file: string, args: readonly string[], input?: Buffer): Promise<Outcome> {
+  return run(file, args, { allowFailure: true, timeoutMs: 600_000, ...(input ? { input } : {}) }).catch(
+    (e: Error) => ({ code: 127, stdout: "", stderr: e.message }),
+  );
 }
 
 /**
