@@ -37,7 +37,11 @@ import {
   WORK_DIR,
 } from "./probe.js";
 
-/** Everything a check may use: the probe (commands, clean-ups), the partition's init PID and cgroup, options. */
+/**
+ * Everything a check may use: the probe (commands, clean-ups), the partition's init PID and cgroup, options.
+ * Clean-ups registered with `probe.cleanups.add` run when the check ends, however it ends, and on SIGINT/SIGTERM;
+ * a check runs one itself only when it must wait for the effect (memory returned, PIDs reaped).
+ */
 export interface Ctx {
   readonly probe: Probe;
   readonly pid: number;
@@ -309,36 +313,31 @@ const cpu: Check = {
     };
     const marker = "qm-ffi-cpu-hog";
     const kill = () => killPids(partitionPids(ctx.cgroup, marker));
-    const id = ctx.probe.cleanups.add(kill);
+    ctx.probe.cleanups.add(kill);
     const unloaded: number[] = [];
     const loaded: number[] = [];
-    try {
-      for (let round = 0; round < 2; round++) {
-        unloaded.push(await measure());
-        for (let h = 0; h < 2; h++)
-          await ctx.probe.qm(
-            [
-              "timeout",
-              String(ctx.cpuSeconds * 4 + 30),
-              "taskset",
-              "-c",
-              "0",
-              "sh",
-              "-c",
-              "while :; do :; done",
-              marker,
-            ],
-            { detach: true },
-          );
-        for (let i = 0; i < 50 && partitionPids(ctx.cgroup, marker).length < 2; i++) await sleep(100);
-        await sleep(300);
-        loaded.push(await measure());
-        kill();
-        await sleep(300);
-      }
-    } finally {
+    for (let round = 0; round < 2; round++) {
+      unloaded.push(await measure());
+      for (let h = 0; h < 2; h++)
+        await ctx.probe.qm(
+          [
+            "timeout",
+            String(ctx.cpuSeconds * 4 + 30),
+            "taskset",
+            "-c",
+            "0",
+            "sh",
+            "-c",
+            "while :; do :; done",
+            marker,
+          ],
+          { detach: true },
+        );
+      for (let i = 0; i < 50 && partitionPids(ctx.cgroup, marker).length < 2; i++) await sleep(100);
+      await sleep(300);
+      loaded.push(await measure());
       kill();
-      await ctx.probe.cleanups.run(id);
+      await sleep(300);
     }
     const ratio = cpuRatio(unloaded, loaded);
     const shares = readCgroupFile(
@@ -419,33 +418,29 @@ const diskFill: Check = {
     };
     const hostBefore = free();
     const fill = "/var/qm-ffi-fill";
-    const id = ctx.probe.cleanups.add(async () => {
+    ctx.probe.cleanups.add(async () => {
       await ctx.probe.qm(["rm", "-f", fill]);
     });
-    try {
-      const r = await ctx.probe.qm(["dd", "if=/dev/zero", `of=${fill}`, "bs=4M"]);
-      const written = Number((await ctx.probe.qm(["stat", "-c", "%s", fill])).stdout.trim()) || 0;
-      const left =
-        (await ctx.probe.qm(["df", "-B1", "--output=avail", "/var"])).stdout.trim().split("\n").pop() ?? "";
-      const hostAfter = free();
-      const enospc = /No space left on device/.test(r.stderr);
-      const failures = [
-        ...(enospc ? [] : [`the fill did not end with ENOSPC (${out(r).split("\n").pop()})`]),
-        ...(hostBefore - hostAfter >= written && written > 0
-          ? [`the host's / lost ${hostBefore - hostAfter} bytes`]
-          : []),
-      ];
-      return judged(verdict(failures), {
-        source,
-        sameFilesystem: false,
-        bytesWritten: written,
-        partitionVarAvailAfter: Number(left),
-        hostRootFreeBefore: hostBefore,
-        hostRootFreeAfter: hostAfter,
-      });
-    } finally {
-      await ctx.probe.cleanups.run(id);
-    }
+    const r = await ctx.probe.qm(["dd", "if=/dev/zero", `of=${fill}`, "bs=4M"]);
+    const written = Number((await ctx.probe.qm(["stat", "-c", "%s", fill])).stdout.trim()) || 0;
+    const left =
+      (await ctx.probe.qm(["df", "-B1", "--output=avail", "/var"])).stdout.trim().split("\n").pop() ?? "";
+    const hostAfter = free();
+    const enospc = /No space left on device/.test(r.stderr);
+    const failures = [
+      ...(enospc ? [] : [`the fill did not end with ENOSPC (${out(r).split("\n").pop()})`]),
+      ...(hostBefore - hostAfter >= written && written > 0
+        ? [`the host's / lost ${hostBefore - hostAfter} bytes`]
+        : []),
+    ];
+    return judged(verdict(failures), {
+      source,
+      sameFilesystem: false,
+      bytesWritten: written,
+      partitionVarAvailAfter: Number(left),
+      hostRootFreeBefore: hostBefore,
+      hostRootFreeAfter: hostAfter,
+    });
   },
 };
 
@@ -599,24 +594,20 @@ const sysctlHost: Check = {
       for (const k of keys)
         if (readFileSync(path(k), "utf8").trim() !== before[k]) writeFileSync(path(k), String(before[k]));
     };
-    const id = ctx.probe.cleanups.add(restore);
-    try {
-      const attempts: Record<string, string> = {};
-      for (const k of keys) {
-        const target = String(Math.min(Number(before[k]) + 1, k === "vm.swappiness" ? 200 : 2 ** 30));
-        const r = await ctx.probe.qm(["sysctl", "-w", `${k}=${target}`]);
-        attempts[k] = r.code === 0 ? "written" : out(r);
-      }
-      const after = Object.fromEntries(keys.map((k) => [k, readFileSync(path(k), "utf8").trim()]));
-      const changed = keys.filter((k) => after[k] !== before[k]);
-      return judged(verdict(changed.map((k) => `host ${k} changed from ${before[k]} to ${after[k]}`)), {
-        attempts,
-        hostBefore: before,
-        hostAfter: after,
-      });
-    } finally {
-      await ctx.probe.cleanups.run(id);
+    ctx.probe.cleanups.add(restore);
+    const attempts: Record<string, string> = {};
+    for (const k of keys) {
+      const target = String(Math.min(Number(before[k]) + 1, k === "vm.swappiness" ? 200 : 2 ** 30));
+      const r = await ctx.probe.qm(["sysctl", "-w", `${k}=${target}`]);
+      attempts[k] = r.code === 0 ? "written" : out(r);
     }
+    const after = Object.fromEntries(keys.map((k) => [k, readFileSync(path(k), "utf8").trim()]));
+    const changed = keys.filter((k) => after[k] !== before[k]);
+    return judged(verdict(changed.map((k) => `host ${k} changed from ${before[k]} to ${after[k]}`)), {
+      attempts,
+      hostBefore: before,
+      hostAfter: after,
+    });
   },
 };
 
@@ -678,21 +669,17 @@ function devCheck(id: string, title: string, node: string, test: string, mknod?:
       const observed: Record<string, unknown> = { present };
       const failures = present ? [`${node} is present`] : [];
       if (mknod) {
-        const id = ctx.probe.cleanups.add(async () => {
+        ctx.probe.cleanups.add(async () => {
           await ctx.probe.qm(["rm", "-f", "/dev/qm-ffi-probe"]);
         });
-        try {
-          const r = await ctx.probe.qm([
-            "sh",
-            "-c",
-            `mknod /dev/qm-ffi-probe c ${mknod} && head -c 1 /dev/qm-ffi-probe > /dev/null && echo readable`,
-          ]);
-          observed.mknodRead = r.stdout.includes("readable") ? "readable" : out(r);
-          if (r.stdout.includes("readable"))
-            failures.push(`a ${mknod.replace(" ", ":")} node made inside can be read`);
-        } finally {
-          await ctx.probe.cleanups.run(id);
-        }
+        const r = await ctx.probe.qm([
+          "sh",
+          "-c",
+          `mknod /dev/qm-ffi-probe c ${mknod} && head -c 1 /dev/qm-ffi-probe > /dev/null && echo readable`,
+        ]);
+        observed.mknodRead = r.stdout.includes("readable") ? "readable" : out(r);
+        if (r.stdout.includes("readable"))
+          failures.push(`a ${mknod.replace(" ", ":")} node made inside can be read`);
       }
       return judged(verdict(failures), observed);
     },
@@ -718,23 +705,19 @@ const rootRo: Check = {
     "inside: `touch /usr/lib/systemd/system/qm-ffi-probe.service` (removed again if it worked). PASS: Read-only file system",
   async run(ctx) {
     const path = "/usr/lib/systemd/system/qm-ffi-probe.service";
-    const id = ctx.probe.cleanups.add(async () => {
+    ctx.probe.cleanups.add(async () => {
       await ctx.probe.qm(["rm", "-f", path]);
     });
-    try {
-      const r = await ctx.probe.qm(["touch", path]);
-      return judged(
-        verdict(
-          /Read-only file system/.test(r.stderr) ? [] : [`not refused as read-only: ${out(r) || "created"}`],
-        ),
-        {
-          exit: r.code,
-          output: out(r),
-        },
-      );
-    } finally {
-      await ctx.probe.cleanups.run(id);
-    }
+    const r = await ctx.probe.qm(["touch", path]);
+    return judged(
+      verdict(
+        /Read-only file system/.test(r.stderr) ? [] : [`not refused as read-only: ${out(r) || "created"}`],
+      ),
+      {
+        exit: r.code,
+        output: out(r),
+      },
+    );
   },
 };
 
@@ -761,13 +744,9 @@ const devShm: Check = {
     const file = `/dev/shm/qm-ffi-on-host-${process.pid}`;
     writeFileSync(file, "host\n");
     ctx.probe.commands.push(`touch ${file}`);
-    const id = ctx.probe.cleanups.add(() => rmSync(file, { force: true }));
-    try {
-      const seen = (await ctx.probe.qm(["test", "-e", file])).code === 0;
-      return judged(verdict(seen ? [`${file} is visible inside`] : []), { visible: seen });
-    } finally {
-      await ctx.probe.cleanups.run(id);
-    }
+    ctx.probe.cleanups.add(() => rmSync(file, { force: true }));
+    const seen = (await ctx.probe.qm(["test", "-e", file])).code === 0;
+    return judged(verdict(seen ? [`${file} is visible inside`] : []), { visible: seen });
   },
 };
 
@@ -817,7 +796,7 @@ const mqueue: Check = {
       `mount -t mqueue none ${mnt} && n=0; for i in $(seq ${from} ${from + 1}); do touch ${mnt}/qm-ffi-host-${process.pid}-$i && n=$((n+1)); done; echo $n`;
     const hostCreate = async (from: number) =>
       Number((await ctx.probe.host("unshare", ["-m", "sh", "-c", hostScript(from)])).stdout.trim()) || 0;
-    const id = ctx.probe.cleanups.add(async () => {
+    ctx.probe.cleanups.add(async () => {
       await ctx.probe.host(
         "unshare",
         ["-m", "sh", "-c", `mount -t mqueue none ${mnt} && rm -f ${mnt}/qm-ffi-host-${process.pid}-*`],
@@ -826,37 +805,33 @@ const mqueue: Check = {
       await ctx.probe.qm(["sh", "-c", "rm -f /dev/mqueue/qm-ffi-*"]);
       rmdirSync(mnt);
     });
-    try {
-      const hostBefore = await hostCreate(1);
-      const sysctl = (await ctx.probe.qm(["cat", "/proc/sys/fs/mqueue/queues_max"])).stdout.trim();
-      const r = await ctx.probe.qm([
-        "sh",
-        "-c",
-        `for i in 1 2 3 4 5 6; do touch /dev/mqueue/qm-ffi-$i 2>/tmp/qm-ffi-mq.err || { cat /tmp/qm-ffi-mq.err >&2; break; }; done; ls /dev/mqueue | wc -l`,
-      ]);
-      const present = Number(r.stdout.trim()) || 0;
-      const hostAfter = await hostCreate(3);
-      return judged(
-        mqueueVerdict({
-          sysctl,
-          limit,
-          created: present,
-          refusal: r.stderr,
-          hostCreated: hostBefore + hostAfter,
-          hostAttempted: 4,
-        }),
-        {
-          queuesMax: sysctl,
-          queuesInPartition: present,
-          refusal: r.stderr.trim(),
-          hostCreatedBefore: hostBefore,
-          hostCreatedAfter: hostAfter,
-          ...msgqueueBudget(limit),
-        },
-      );
-    } finally {
-      await ctx.probe.cleanups.run(id);
-    }
+    const hostBefore = await hostCreate(1);
+    const sysctl = (await ctx.probe.qm(["cat", "/proc/sys/fs/mqueue/queues_max"])).stdout.trim();
+    const r = await ctx.probe.qm([
+      "sh",
+      "-c",
+      `for i in 1 2 3 4 5 6; do touch /dev/mqueue/qm-ffi-$i 2>/tmp/qm-ffi-mq.err || { cat /tmp/qm-ffi-mq.err >&2; break; }; done; ls /dev/mqueue | wc -l`,
+    ]);
+    const present = Number(r.stdout.trim()) || 0;
+    const hostAfter = await hostCreate(3);
+    return judged(
+      mqueueVerdict({
+        sysctl,
+        limit,
+        created: present,
+        refusal: r.stderr,
+        hostCreated: hostBefore + hostAfter,
+        hostAttempted: 4,
+      }),
+      {
+        queuesMax: sysctl,
+        queuesInPartition: present,
+        refusal: r.stderr.trim(),
+        hostCreatedBefore: hostBefore,
+        hostCreatedAfter: hostAfter,
+        ...msgqueueBudget(limit),
+      },
+    );
   },
 };
 

@@ -30,9 +30,9 @@ export function selectChecks(only: readonly string[]): readonly Check[] {
 }
 
 /**
- * Run the selected checks one after the other against the running partition. Each check's clean-ups run in its
- * own `finally`; SIGINT/SIGTERM run whatever is still pending (kill host stand-ins and attack processes by PID,
- * remove files) before exiting.
+ * Run the selected checks one after the other against the running partition. The clean-ups a check registers
+ * run when it ends, however it ends; SIGINT/SIGTERM run whatever is still pending (kill host stand-ins and attack
+ * processes by PID, remove files) before exiting.
  */
 export async function runFfi(o: RunOptions): Promise<Report> {
   const selected = selectChecks(o.only);
