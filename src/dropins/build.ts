@@ -19,6 +19,7 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
+import { assertLine, assertParagraphs } from "../core/text.js";
 import { VERSION } from "../core/version.js";
 import { run } from "../engine/exec.js";
 import type { DropinPackage } from "./package.js";
@@ -62,7 +63,8 @@ export function afterMessages(pkg: DropinPackage, action: "installed" | "removed
     for (const h of pkg.manifest.host.hooks)
       lines.push(`${name}: needs the ${h} OCI hook on the host (qm dropin install oci-hooks)`);
   }
-  return lines;
+  // They end up in maintainer scripts: one line each, whatever the manifest held.
+  return lines.map((l) => assertLine(l, "maintainer script message"));
 }
 
 const shQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
@@ -89,13 +91,20 @@ export function scriptlet(pkg: DropinPackage, action: "installed" | "removed", w
   ].join("\n");
 }
 
+/** Summary and description checked where they are written, too: a package is only as safe as its metadata. */
+function metadata(pkg: DropinPackage): { summary: string; description: string } {
+  const m = pkg.manifest;
+  return {
+    summary: assertLine(m.summary, "summary"),
+    description: assertParagraphs(m.description.trim(), "description"),
+  };
+}
+
 export function debControl(pkg: DropinPackage, installedKiB: number): string {
   const m = pkg.manifest;
+  const { summary, description } = metadata(pkg);
   const depends = [`qm (>= ${VERSION})`, ...m.requires].join(", ");
-  const body = m.description
-    .trim()
-    .split("\n")
-    .map((l) => (l.trim() === "" ? " ." : ` ${l}`));
+  const body = description.split("\n").map((l) => (l.trim() === "" ? " ." : ` ${l}`));
   return [
     `Package: ${m.package}`,
     `Version: ${pkg.version}`,
@@ -105,7 +114,7 @@ export function debControl(pkg: DropinPackage, installedKiB: number): string {
     `Depends: ${depends}`,
     "Section: admin",
     "Priority: optional",
-    `Description: ${m.summary}`,
+    `Description: ${summary}`,
     ...body,
     "",
   ].join("\n");
@@ -113,6 +122,7 @@ export function debControl(pkg: DropinPackage, installedKiB: number): string {
 
 export function rpmSpec(pkg: DropinPackage): string {
   const m = pkg.manifest;
+  const { summary, description } = metadata(pkg);
   // rpm expands % in the spec; a literal percent sign is written %%.
   const esc = (s: string): string => s.replaceAll("%", "%%");
   const quoted = (p: string): string => `"${esc(p)}"`;
@@ -120,14 +130,14 @@ export function rpmSpec(pkg: DropinPackage): string {
     `Name: ${m.package}`,
     `Version: ${pkg.version}`,
     "Release: 1",
-    `Summary: ${esc(m.summary)}`,
+    `Summary: ${esc(summary)}`,
     "License: GPL-2.0-only",
     "BuildArch: noarch",
     `Requires: qm >= ${VERSION}`,
     ...m.requires.map((r) => `Requires: ${r}`),
     "",
     "%description",
-    esc(m.description.trim()),
+    esc(description),
     "",
     "%install",
     "mkdir -p %{buildroot}",

@@ -6,15 +6,18 @@
  * - From a .deb or .rpm: validated the same way, then handed to dpkg or rpm, which own the files from then on.
  * Nothing is written before validation has passed.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
-import { posix } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { qmRootFs } from "../config/fs.js";
 import { ExitCode, QmError } from "../core/errors.js";
+import { pathProblem } from "../core/text.js";
 import { run } from "../engine/exec.js";
-import { underRoot, writeFileAtomic } from "../engine/fs.js";
+import { SafeDir, type SafeRoot } from "../engine/safe-fs.js";
 import { nodeUnitFs } from "../unit/fs.js";
 import { afterMessages } from "./build.js";
 import { catalogNames, type DropinPackage, loadPackage, readMarker, sha256 } from "./package.js";
-import { readPackageFile } from "./pkgfile.js";
+import { dependencyNames, readPackageFile } from "./pkgfile.js";
 import { validateFiles } from "./validate.js";
 
 export const STATE_PATH = "/var/lib/qm/dropins.json";
@@ -64,42 +67,96 @@ export interface InstallReport {
   readonly output?: string;
 }
 
-export function readState(root: string): DropinState {
+/**
+ * The record of directly installed packages. It lives below the root it describes, so it is checked like any
+ * untrusted input: every path in it must be a normalized absolute path (removal deletes only recorded paths).
+ */
+export function parseDropinState(text: string, file: string): DropinState {
+  const fail = (message: string, needle?: string): never => {
+    const at = needle === undefined ? -1 : text.indexOf(JSON.stringify(needle));
+    throw new QmError("QM_DROPIN_STATE", message, {
+      exitCode: ExitCode.invalidConfig,
+      location: { file, line: at < 0 ? 1 : text.slice(0, at).split("\n").length },
+      hint: "nothing was changed; this file records what qm dropin installed: restore it, or remove it to forget every directly installed package",
+    });
+  };
+  let raw: unknown;
   try {
-    const parsed = JSON.parse(readFileSync(underRoot(root, STATE_PATH), "utf8")) as Partial<DropinState>;
-    return { schema: 1, packages: parsed.packages ?? {}, createdDirs: parsed.createdDirs ?? [] };
-  } catch {
-    return { schema: 1, packages: {}, createdDirs: [] };
+    raw = JSON.parse(text);
+  } catch (error) {
+    return fail(`not valid JSON: ${(error as Error).message}`);
   }
+  const obj = (v: unknown): Record<string, unknown> | undefined =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  const o = obj(raw) ?? fail("not a JSON object");
+  const path = (p: unknown, what: string): string => {
+    if (typeof p !== "string") return fail(`${what} must be a path`);
+    const problem = pathProblem(p);
+    return problem ? fail(`${what} ${JSON.stringify(p)} ${problem}`, p) : p;
+  };
+  const str = (v: unknown, what: string): string =>
+    typeof v === "string" ? v : fail(`${what} must be a string`);
+  const packages: Record<string, InstalledPackage> = {};
+  for (const [key, value] of Object.entries(obj(o.packages ?? {}) ?? fail(`"packages" must be an object`))) {
+    const p = obj(value) ?? fail(`packages.${key} must be an object`, key);
+    const files = Array.isArray(p.files) ? p.files : fail(`packages.${key}.files must be a list`, key);
+    const requires = Array.isArray(p.requires) ? p.requires : [];
+    packages[key] = {
+      name: str(p.name, `packages.${key}.name`),
+      package: str(p.package, `packages.${key}.package`),
+      version: str(p.version, `packages.${key}.version`),
+      requires: requires.map((r) => str(r, `packages.${key}.requires`)),
+      files: files.map((f, i) => {
+        const e = obj(f) ?? fail(`packages.${key}.files[${i}] must be an object`, key);
+        const mode = Number.isInteger(e.mode) ? (e.mode as number) : fail(`packages.${key}.files[${i}].mode`);
+        return {
+          path: path(e.path, `packages.${key}.files[${i}].path`),
+          sha256: str(e.sha256, "sha256"),
+          mode,
+        };
+      }),
+    };
+  }
+  const dirs = Array.isArray(o.createdDirs) ? o.createdDirs : [];
+  return { schema: 1, packages, createdDirs: dirs.map((d, i) => path(d, `createdDirs[${i}]`)) };
 }
 
-function saveState(root: string, state: DropinState): void {
-  writeFileAtomic(underRoot(root, STATE_PATH), `${JSON.stringify(state, null, 2)}\n`, 0o644);
+export function readState(root: string): DropinState {
+  return loadState(qmRootFs(root));
+}
+
+function loadState(fs: SafeRoot): DropinState {
+  const text = fs.readText(STATE_PATH);
+  return text === null
+    ? { schema: 1, packages: {}, createdDirs: [] }
+    : parseDropinState(text, fs.hostPath(STATE_PATH));
+}
+
+function saveState(fs: SafeRoot, state: DropinState): void {
+  fs.write(STATE_PATH, `${JSON.stringify(state, null, 2)}\n`, 0o644);
 }
 
 const depth = (p: string): number => p.split("/").length;
 
 /** In-tree directories that do not exist yet for `paths`, outermost first. */
-function missingDirs(root: string, paths: readonly string[]): string[] {
+function missingDirs(fs: SafeRoot, paths: readonly string[]): string[] {
   const missing = new Set<string>();
   for (const p of paths)
-    for (let d = p; d !== "/" && !existsSync(underRoot(root, d)); d = posix.dirname(d)) missing.add(d);
+    for (let d = p; d !== "/" && fs.lstat(d) === null; d = posix.dirname(d)) missing.add(d);
   return [...missing].sort((a, b) => depth(a) - depth(b) || (a < b ? -1 : 1));
 }
 
 // Package managers under a root. Each question is asked only when that manager's database exists there.
 
-const dpkgAdmin = (root: string): string => underRoot(root, "/var/lib/dpkg");
+const DPKG_ADMIN = "/var/lib/dpkg";
 
-async function dpkgInstalled(root: string, pkg: string): Promise<boolean> {
-  if (!existsSync(posix.join(dpkgAdmin(root), "status"))) return false;
+async function dpkgInstalled(fs: SafeRoot, pkg: string): Promise<boolean> {
+  if (fs.stat(posix.join(DPKG_ADMIN, "status")) === null) return false;
   const r = await run(
     "dpkg-query",
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
-    [`--admindir=${dpkgAdmin(root)}`, "-W", "-f", "${db:Status-Status}", pkg],
-    {
-      allowFailure: true,
-    },
+    [`--admindir=${fs.resolve(DPKG_ADMIN)}`, "-W", "-f", "${db:Status-Status}", pkg],
+    { allowFailure: true },
   ).catch(() => undefined);
   return r?.code === 0 && r.stdout.trim() === "installed";
 }
@@ -110,43 +167,45 @@ async function dpkgInstalled(root: string, pkg: string): Promise<boolean> {
  */
 const RPM_DBPATH = "/var/lib/rpm";
 
-function rpmBase(root: string): string[] {
-  return [...(root === "/" ? [] : ["--root", root]), "--dbpath", RPM_DBPATH];
+function rpmBase(fs: SafeRoot): string[] {
+  return [...(fs.root === "/" ? [] : ["--root", fs.root]), "--dbpath", RPM_DBPATH];
 }
 
-function rpmDb(root: string): boolean {
-  return ["rpmdb.sqlite", "Packages"].some((f) => existsSync(underRoot(root, posix.join(RPM_DBPATH, f))));
+function rpmDb(fs: SafeRoot): boolean {
+  return ["rpmdb.sqlite", "Packages"].some((f) => fs.stat(posix.join(RPM_DBPATH, f)) !== null);
 }
 
-async function rpmQuery(root: string, args: readonly string[]): Promise<boolean> {
-  if (!rpmDb(root)) return false;
-  const r = await run("rpm", [...rpmBase(root), "-q", ...args], { allowFailure: true }).catch(
-    () => undefined,
-  );
+async function rpmQuery(fs: SafeRoot, args: readonly string[]): Promise<boolean> {
+  if (!rpmDb(fs)) return false;
+  const r = await run("rpm", [...rpmBase(fs), "-q", ...args], { allowFailure: true }).catch(() => undefined);
   return r?.code === 0;
 }
 
-/** Which package manager has `pkg` installed under the root, if any. */
-export async function managedBy(root: string, pkg: string): Promise<Manager | undefined> {
-  if (readState(root).packages[pkg]) return "direct";
-  if (await dpkgInstalled(root, pkg)) return "dpkg";
-  if (await rpmQuery(root, [pkg])) return "rpm";
+async function managedIn(fs: SafeRoot, pkg: string): Promise<Manager | undefined> {
+  if (loadState(fs).packages[pkg]) return "direct";
+  if (await dpkgInstalled(fs, pkg)) return "dpkg";
+  if (await rpmQuery(fs, [pkg])) return "rpm";
   return undefined;
 }
 
+/** Which package manager has `pkg` installed under the root, if any. */
+export function managedBy(root: string, pkg: string): Promise<Manager | undefined> {
+  return managedIn(qmRootFs(root), pkg);
+}
+
 /** Refuse to overwrite a file that is not the package's own: a person's file or another package's. */
-async function checkConflicts(
-  root: string,
+function checkConflicts(
+  fs: SafeRoot,
   pkgName: string,
   destinations: readonly string[],
   state: DropinState,
   upgrading: boolean,
-): Promise<void> {
+): void {
   for (const dest of destinations) {
-    const host = underRoot(root, dest);
-    if (!existsSync(host)) continue;
+    const there = fs.read(dest);
+    if (there === null) continue;
     const owner = Object.values(state.packages).find((p) => p.files.some((f) => f.path === dest));
-    const marker = readMarker(readFileSync(host));
+    const marker = readMarker(there);
     if (owner?.package === pkgName || marker?.package === pkgName || (upgrading && !owner && !marker))
       continue;
     const who = owner
@@ -156,15 +215,15 @@ async function checkConflicts(
         : "no package (a local file)";
     throw new QmError("QM_DROPIN_CONFLICT", `${dest} already exists and belongs to ${who}`, {
       exitCode: ExitCode.failure,
-      location: { file: host, line: 1 },
+      location: { file: fs.hostPath(dest), line: 1 },
       hint: `nothing was installed; move the file away or remove ${owner?.package ?? marker?.package ?? "it"} first`,
     });
   }
 }
 
-async function checkRequires(root: string, pkg: string, requires: readonly string[]): Promise<void> {
+async function checkRequires(fs: SafeRoot, pkg: string, requires: readonly string[]): Promise<void> {
   for (const r of requires) {
-    if (await managedBy(root, r)) continue;
+    if (await managedIn(fs, r)) continue;
     const catalog = catalogNames().find((n) => loadPackage(n).manifest.package === r);
     throw new QmError("QM_DROPIN_DEPENDENCY", `${pkg} needs ${r}, which is not installed`, {
       exitCode: ExitCode.failure,
@@ -180,17 +239,18 @@ export interface InstallOptions {
 /** Install a catalog entry or a `qm dropin new` directory directly. */
 export async function installDirect(pkg: DropinPackage, options: InstallOptions): Promise<InstallReport> {
   const { root } = options;
+  const fs = qmRootFs(root);
   const name = pkg.manifest.package;
-  const state = readState(root);
+  const state = loadState(fs);
   const previous = state.packages[name];
-  const other = previous ? undefined : await managedBy(root, name);
+  const other = previous ? undefined : await managedIn(fs, name);
   if (other)
     throw new QmError("QM_DROPIN_INSTALLED", `${name} is already installed through ${other}`, {
       hint: `remove it first: qm dropin remove ${name}`,
     });
-  await checkRequires(root, name, pkg.manifest.requires);
-  await checkConflicts(
-    root,
+  await checkRequires(fs, name, pkg.manifest.requires);
+  checkConflicts(
+    fs,
     name,
     pkg.files.map((f) => f.destination),
     state,
@@ -202,7 +262,7 @@ export async function installDirect(pkg: DropinPackage, options: InstallOptions)
   const report = validateFiles(nodeUnitFs(root), pkg.files, { removed: new Set(stale) });
 
   // Intent log: record the directories and files before creating them.
-  const dirs = missingDirs(root, [
+  const dirs = missingDirs(fs, [
     posix.dirname(STATE_PATH),
     ...pkg.manifest.directories.map((d) => d.path),
     ...pkg.files.map((f) => posix.dirname(f.destination)),
@@ -215,28 +275,25 @@ export async function installDirect(pkg: DropinPackage, options: InstallOptions)
     requires: pkg.manifest.requires,
     files: pkg.files.map((f) => ({ path: f.destination, sha256: sha256(f.content), mode: f.mode })),
   };
-  for (const d of dirs) mkdirSync(underRoot(root, d), { recursive: true });
-  saveState(root, state);
+  for (const d of dirs) fs.mkdir(d);
+  saveState(fs, state);
 
   for (const d of pkg.manifest.directories) {
-    mkdirSync(underRoot(root, d.path), { recursive: true });
-    if (dirs.includes(d.path)) chmodSync(underRoot(root, d.path), d.mode);
+    fs.mkdir(d.path, d.mode);
+    if (dirs.includes(d.path)) fs.chmod(d.path, d.mode);
   }
   const changes: FileChange[] = [];
   for (const f of pkg.files) {
-    const host = underRoot(root, f.destination);
-    const before = existsSync(host) ? readFileSync(host) : undefined;
+    const before = fs.read(f.destination);
     if (before?.equals(f.content)) {
-      chmodSync(host, f.mode);
+      fs.chmod(f.destination, f.mode);
       changes.push({ path: f.destination, action: "unchanged" });
       continue;
     }
-    writeFileAtomic(host, f.content, f.mode);
-    // The umask applies when the file is created; the mode is part of the package.
-    chmodSync(host, f.mode);
+    fs.write(f.destination, f.content, f.mode);
     changes.push({ path: f.destination, action: before ? "updated" : "created" });
   }
-  for (const p of stale) changes.push(removeOwnedFile(root, name, previous, p));
+  for (const p of stale) changes.push(removeOwnedFile(fs, name, previous, p));
   return {
     action: "install",
     root,
@@ -251,24 +308,23 @@ export async function installDirect(pkg: DropinPackage, options: InstallOptions)
 }
 
 function removeOwnedFile(
-  root: string,
+  fs: SafeRoot,
   pkg: string,
   entry: InstalledPackage | undefined,
   path: string,
 ): FileChange {
-  const host = underRoot(root, path);
-  if (!existsSync(host)) return { path, action: "removed", why: "already gone" };
-  const content = readFileSync(host);
+  const content = fs.read(path);
+  if (content === null) return { path, action: "removed", why: "already gone" };
   const recorded = entry?.files.find((f) => f.path === path);
   if (recorded?.sha256 === sha256(content) || readMarker(content)?.package === pkg) {
-    rmSync(host, { force: true });
+    fs.unlink(path);
     return { path, action: "removed" };
   }
   return { path, action: "kept", why: "changed since installation and no longer carries the marker" };
 }
 
 /** Remove a directly installed package: its recorded files, then directories qm dropin made that are now empty. */
-function removeDirect(root: string, state: DropinState, entry: InstalledPackage): InstallReport {
+function removeDirect(fs: SafeRoot, state: DropinState, entry: InstalledPackage): InstallReport {
   const dependents = Object.values(state.packages).filter((p) => p.requires.includes(entry.package));
   if (dependents.length > 0)
     throw new QmError(
@@ -278,22 +334,20 @@ function removeDirect(root: string, state: DropinState, entry: InstalledPackage)
         hint: `nothing was removed; remove ${dependents.map((d) => d.name).join(", ")} first`,
       },
     );
-  const files = entry.files.map((f) => removeOwnedFile(root, entry.package, entry, f.path));
+  const files = entry.files.map((f) => removeOwnedFile(fs, entry.package, entry, f.path));
   delete state.packages[entry.package];
-  if (Object.keys(state.packages).length === 0) rmSync(underRoot(root, STATE_PATH), { force: true });
+  if (Object.keys(state.packages).length === 0) fs.unlink(STATE_PATH);
   const kept: string[] = [];
   for (const d of [...state.createdDirs].sort((a, b) => depth(b) - depth(a))) {
-    const host = underRoot(root, d);
-    if (!existsSync(host)) continue;
-    if (readdirSync(host).length === 0) rmdirSync(host);
-    else kept.push(d);
+    if (fs.lstat(d) === null) continue;
+    if (!fs.rmdir(d)) kept.push(d);
   }
   state.createdDirs = state.createdDirs.filter((d) => kept.includes(d));
-  if (Object.keys(state.packages).length > 0) saveState(root, state);
+  if (Object.keys(state.packages).length > 0) saveState(fs, state);
   const notes = files.filter((f) => f.action === "kept").map((f) => `kept ${f.path}: ${f.why}`);
   return {
     action: "remove",
-    root,
+    root: fs.root,
     package: entry.package,
     version: entry.version,
     via: "direct",
@@ -305,30 +359,48 @@ function removeDirect(root: string, state: DropinState, entry: InstalledPackage)
   };
 }
 
-function dpkgArgs(root: string): string[] {
-  // For an image root, dpkg must not chroot into it to run our scriptlets (it may have no shell);
-  // they see DPKG_ROOT and only print.
-  return root === "/" ? [] : [`--root=${root}`, "--force-script-chrootless"];
+function dpkgArgs(fs: SafeRoot): string[] {
+  // For an image root, dpkg runs no maintainer script on this machine: packages installed there carry none (see
+  // installPackageFile), and triggers are left for the image's own dpkg to run.
+  return fs.root === "/" ? [] : [`--root=${fs.root}`, "--no-triggers"];
 }
 
-function rpmArgs(root: string): string[] {
+function rpmArgs(fs: SafeRoot): string[] {
   // rpm runs scriptlets chrooted into --root; an image tree may have no shell, and there is no service
   // manager to reload in it.
-  return [...rpmBase(root), ...(root === "/" ? [] : ["--noscripts"])];
+  return [...rpmBase(fs), ...(fs.root === "/" ? [] : ["--noscripts", "--notriggers"])];
+}
+
+/**
+ * A copy of a .deb without its maintainer scripts, for an image root: with --root, dpkg would run them on this
+ * machine (chrootless) or chrooted into the image, and neither is the image's own system. The package's name,
+ * version, dependencies and files are unchanged.
+ */
+async function withoutScripts(file: string, work: string): Promise<{ path: string; dropped: string[] }> {
+  const tree = join(work, "pkg");
+  await run("dpkg-deb", ["-R", file, tree]);
+  const dropped: string[] = [];
+  const control = new SafeDir(join(tree, "DEBIAN"));
+  for (const script of ["preinst", "postinst", "prerm", "postrm", "config", "triggers"])
+    if (control.unlink(script)) dropped.push(script);
+  const out = join(work, posix.basename(file));
+  await run("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", tree, out]);
+  return { path: out, dropped };
 }
 
 /** Install a built .deb or .rpm through dpkg or rpm, after the same validation as a direct install. */
 export async function installPackageFile(file: string, options: InstallOptions): Promise<InstallReport> {
   const { root } = options;
+  const fs = qmRootFs(root);
   const info = await readPackageFile(file);
-  const state = readState(root);
+  const state = loadState(fs);
   if (state.packages[info.name])
     throw new QmError("QM_DROPIN_INSTALLED", `${info.name} is installed directly (qm dropin install)`, {
       hint: `remove it first: qm dropin remove ${info.name}`,
     });
-  const upgrading = (await managedBy(root, info.name)) !== undefined;
-  await checkConflicts(
-    root,
+  const upgrading = (await managedIn(fs, info.name)) !== undefined;
+  checkConflicts(
+    fs,
     info.name,
     info.files.map((f) => f.destination),
     state,
@@ -339,22 +411,34 @@ export async function installPackageFile(file: string, options: InstallOptions):
   let output: string;
   // qm itself usually comes from npm or make install, not from the package manager. It is present (it runs this
   // command), so only the dependency on qm is waived; every other dependency is still checked.
-  const qmKnown = (await managedBy(root, "qm")) !== undefined;
+  const qmKnown = (await managedIn(fs, "qm")) !== undefined;
   if (info.format === "deb") {
-    if (root !== "/" && !existsSync(posix.join(dpkgAdmin(root), "status"))) {
-      for (const d of ["info", "updates"]) mkdirSync(posix.join(dpkgAdmin(root), d), { recursive: true });
-      writeFileAtomic(posix.join(dpkgAdmin(root), "status"), "", 0o644);
-      notes.push(`created an empty dpkg database in ${dpkgAdmin(root)}`);
+    if (root !== "/" && fs.stat(posix.join(DPKG_ADMIN, "status")) === null) {
+      for (const d of ["info", "updates"]) fs.mkdir(posix.join(DPKG_ADMIN, d));
+      fs.write(posix.join(DPKG_ADMIN, "status"), "", 0o644);
+      notes.push(`created an empty dpkg database in ${fs.hostPath(DPKG_ADMIN)}`);
     }
-    const args = [...dpkgArgs(root), ...(qmKnown ? [] : ["--ignore-depends=qm"]), "-i", info.path];
-    if (!qmKnown)
-      notes.push("qm is not a dpkg package here; dpkg was told to ignore the dependency on qm only");
-    output = (await run("dpkg", args)).stdout;
+    const work = mkdtempSync(join(tmpdir(), "qm-dropin-deb-"));
+    try {
+      let deb = info.path;
+      if (root !== "/") {
+        const copy = await withoutScripts(info.path, work);
+        deb = copy.path;
+        if (copy.dropped.length > 0)
+          notes.push(`maintainer scripts not run for an image root: ${copy.dropped.join(", ")} left out`);
+      }
+      const args = [...dpkgArgs(fs), ...(qmKnown ? [] : ["--ignore-depends=qm"]), "-i", deb];
+      if (!qmKnown)
+        notes.push("qm is not a dpkg package here; dpkg was told to ignore the dependency on qm only");
+      output = (await run("dpkg", args)).stdout;
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   } else {
-    const args = [...rpmArgs(root)];
+    const args = [...rpmArgs(fs)];
     if (!qmKnown) {
       for (const d of info.depends.filter((d) => d !== "qm")) {
-        if (!(await rpmQuery(root, ["--whatprovides", d])))
+        if (!(await rpmQuery(fs, ["--whatprovides", d])))
           throw new QmError("QM_DROPIN_DEPENDENCY", `${info.name} needs ${d}, which rpm does not know`, {
             hint: "nothing was installed; install it first",
           });
@@ -389,17 +473,39 @@ export function packageNameFor(name: string): string {
   return name;
 }
 
+/** Whether dpkg or rpm under the root says `pkg` depends on qm: only sub-packages are removed through them. */
+async function dependsOnQm(fs: SafeRoot, via: "dpkg" | "rpm", pkg: string): Promise<boolean> {
+  const r =
+    via === "dpkg"
+      ? await run("dpkg-query", [`--admindir=${fs.resolve(DPKG_ADMIN)}`, "-W", "-f", "${Depends}", pkg], {
+          allowFailure: true,
+        })
+      : await run("rpm", [...rpmBase(fs), "-q", "--requires", pkg], { allowFailure: true });
+  return r.code === 0 && dependencyNames(r.stdout.split(via === "dpkg" ? "," : "\n")).includes("qm");
+}
+
 /** Remove by catalog name or package name, through whichever way it was installed. */
 export async function removeInstalled(name: string, options: InstallOptions): Promise<InstallReport> {
   const { root } = options;
-  const state = readState(root);
+  const fs = qmRootFs(root);
+  const state = loadState(fs);
   const entry =
     state.packages[name] ??
     Object.values(state.packages).find((p) => p.name === name) ??
     state.packages[packageNameFor(name)];
-  if (entry) return removeDirect(root, state, entry);
+  if (entry) return removeDirect(fs, state, entry);
   const pkg = packageNameFor(name);
-  const via = await managedBy(root, pkg);
+  const via = await managedIn(fs, pkg);
+  if (via === "dpkg" || via === "rpm") {
+    if (!(await dependsOnQm(fs, via, pkg)))
+      throw new QmError(
+        "QM_DROPIN_NOT_SUBPACKAGE",
+        `${pkg} is not a qm sub-package (it does not depend on qm)`,
+        {
+          hint: `nothing was removed; remove it with ${via} itself if that is what you want`,
+        },
+      );
+  }
   const done = (output: string, how: Manager): InstallReport => ({
     action: "remove",
     root,
@@ -413,8 +519,8 @@ export async function removeInstalled(name: string, options: InstallOptions): Pr
     ],
     output,
   });
-  if (via === "dpkg") return done((await run("dpkg", [...dpkgArgs(root), "-r", pkg])).stdout, "dpkg");
-  if (via === "rpm") return done((await run("rpm", [...rpmArgs(root), "-e", pkg])).stdout, "rpm");
+  if (via === "dpkg") return done((await run("dpkg", [...dpkgArgs(fs), "-r", pkg])).stdout, "dpkg");
+  if (via === "rpm") return done((await run("rpm", [...rpmArgs(fs), "-e", pkg])).stdout, "rpm");
   throw new QmError("QM_DROPIN_NOT_INSTALLED", `${name} is not installed under ${root}`, {
     hint: "see 'qm dropin list'",
   });

@@ -4,6 +4,7 @@
  */
 import { posix } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
+import { assertLine, assertParagraphs, devicePathProblem, pathProblem } from "../core/text.js";
 
 export interface ManifestFile {
   /** Path of the content, relative to the manifest's directory. */
@@ -54,6 +55,8 @@ export interface Manifest {
 export const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 /** Package names must be valid for both dpkg and rpm: lower case, digits, + - . */
 export const PACKAGE_PATTERN = /^[a-z0-9][a-z0-9+.-]+$/;
+/** Names of packages in the partition's tree (Debian's, and Fedora's, which allow upper case and '_'). */
+const TREE_PACKAGE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 const VERSION_PATTERN = /^[0-9][A-Za-z0-9.+~]*$/;
 
 export function manifestError(file: string, message: string, hint?: string): QmError {
@@ -99,13 +102,17 @@ export function parseManifest(text: string, file: string): Manifest {
     if (v === undefined) return def;
     if (typeof v !== "string" || !/^0?[0-7]{3}$/.test(v))
       return fail(`${what}: mode must be octal text like "0644"`);
-    return Number.parseInt(v, 8);
+    const bits = Number.parseInt(v, 8);
+    // Anyone who may write a drop-in may change what the partition is allowed to do.
+    if (bits & 0o022) return fail(`${what}: mode ${v} lets users other than root write it; use 0644 or 0755`);
+    return bits;
   };
   const absolute = (p: unknown, what: string): string => {
-    if (typeof p !== "string" || !posix.isAbsolute(p) || posix.normalize(p) !== p || p.endsWith("/"))
-      return fail(`${what} must be a normalized absolute path, got ${JSON.stringify(p)}`);
-    return p;
+    const problem = typeof p === "string" ? pathProblem(p) : "is not a string";
+    if (problem) return fail(`${what} ${JSON.stringify(p)} ${problem}`);
+    return p as string;
   };
+  const line = (v: string, what: string): string => assertLine(v, what, { location: { file, line: 1 } });
 
   const name = str("name", true) as string;
   if (!NAME_PATTERN.test(name)) fail(`"name" ${JSON.stringify(name)}: use letters, digits and _ . + -`);
@@ -157,6 +164,15 @@ export function parseManifest(text: string, file: string): Manifest {
     hooks: strings(hostRaw.hooks, `"host.hooks"`),
     partitionPackages: strings(hostRaw.partitionPackages, `"host.partitionPackages"`),
   };
+  for (const d of host.devices) {
+    const problem = devicePathProblem(d, { glob: true });
+    if (problem) fail(`"host.devices": ${JSON.stringify(d)} ${problem}`);
+  }
+  for (const h of host.hooks)
+    if (!NAME_PATTERN.test(h)) fail(`"host.hooks": ${JSON.stringify(h)} is not a hook name`);
+  for (const p of host.partitionPackages)
+    if (!TREE_PACKAGE_PATTERN.test(p))
+      fail(`"host.partitionPackages": ${JSON.stringify(p)} is not a package name`);
   let upstream: Upstream | undefined;
   if (o.upstream !== undefined) {
     const u = (typeof o.upstream === "object" && o.upstream !== null ? o.upstream : {}) as Record<
@@ -168,9 +184,9 @@ export function parseManifest(text: string, file: string): Manifest {
     if (typeof u.package !== "string" || typeof u.note !== "string")
       fail(`"upstream" needs "package" and "note" strings`);
     upstream = {
-      package: u.package as string,
+      package: line(u.package as string, `"upstream.package"`),
       status: u.status as Upstream["status"],
-      note: u.note as string,
+      note: line(u.note as string, `"upstream.note"`),
     };
   }
   if (o.hooks !== undefined && typeof o.hooks !== "boolean") fail(`"hooks" must be true or false`);
@@ -178,8 +194,14 @@ export function parseManifest(text: string, file: string): Manifest {
     name,
     package: pkg,
     version,
-    summary: str("summary", true) as string,
-    description: str("description", false) ?? (str("summary", true) as string),
+    summary: line(str("summary", true) as string, `"summary"`),
+    description: assertParagraphs(
+      str("description", false) ?? (str("summary", true) as string),
+      `"description"`,
+      {
+        location: { file, line: 1 },
+      },
+    ),
     files,
     hooks: o.hooks === true,
     directories,

@@ -8,6 +8,7 @@ import { basename, dirname, join, posix, resolve } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
 import { shareDir, siblingBundle } from "../core/paths.js";
 import { VERSION } from "../core/version.js";
+import { SafeDir } from "../engine/safe-fs.js";
 import { hookInstallPlan } from "../hooks/install-plan.js";
 import { type Manifest, parseManifest } from "./manifest.js";
 
@@ -128,7 +129,10 @@ export function loadPackage(nameOrDir: string): DropinPackage {
     dir = join(catalogDir(), nameOrDir);
   }
   const manifestPath = join(dir, MANIFEST);
-  if (!existsSync(manifestPath)) {
+  // Everything below the package's directory is read without following a link: a package is what it holds.
+  const files = new SafeDir(dir);
+  const manifestText = existsSync(dir) && statSync(dir).isDirectory() ? files.readText(MANIFEST) : null;
+  if (manifestText === null) {
     throw new QmError(
       "QM_DROPIN_UNKNOWN",
       looksLikePath ? `${dir} holds no ${MANIFEST}` : `no sub-package '${nameOrDir}' in the catalog`,
@@ -140,22 +144,16 @@ export function loadPackage(nameOrDir: string): DropinPackage {
       },
     );
   }
-  const manifest = parseManifest(readFileSync(manifestPath, "utf8"), manifestPath);
+  const manifest = parseManifest(manifestText, manifestPath);
   const version = manifest.version ?? VERSION;
-  const files: PackageFile[] = manifest.files.map((f) => {
+  const contents: PackageFile[] = manifest.files.map((f) => {
     const origin = join(dir, f.source);
-    let content: Buffer;
-    try {
-      content = readFileSync(origin);
-    } catch (error) {
-      throw new QmError(
-        "QM_DROPIN_SOURCE",
-        `${manifestPath}: cannot read ${f.source}: ${(error as Error).message}`,
-        {
-          exitCode: ExitCode.invalidConfig,
-        },
-      );
-    }
+    const content = files.read(f.source);
+    if (content === null)
+      throw new QmError("QM_DROPIN_SOURCE", `${manifestPath}: ${f.source} does not exist`, {
+        exitCode: ExitCode.invalidConfig,
+        location: { file: manifestPath, line: 1 },
+      });
     const marked = withMarker(f.destination, content, manifest.package, version);
     return {
       destination: f.destination,
@@ -169,7 +167,7 @@ export function loadPackage(nameOrDir: string): DropinPackage {
   if (manifest.hooks) {
     for (const h of hookInstallPlan({ root: "/" })) {
       const origin = qmFile(h.source);
-      files.push({
+      contents.push({
         destination: h.destination,
         mode: h.mode,
         content: readFileSync(origin),
@@ -179,6 +177,6 @@ export function loadPackage(nameOrDir: string): DropinPackage {
       });
     }
   }
-  files.sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
-  return { manifest, version, origin: dir, files };
+  contents.sort((a, b) => (a.destination < b.destination ? -1 : a.destination > b.destination ? 1 : 0));
+  return { manifest, version, origin: dir, files: contents };
 }

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
+import { devicePathProblem } from "../core/text.js";
 import { defaultPackageName, NAME_PATTERN } from "./manifest.js";
 import { MANIFEST } from "./package.js";
 
@@ -87,11 +88,14 @@ export function scaffold(options: ScaffoldOptions): ScaffoldReport {
       exitCode: ExitCode.usage,
       hint: "use letters, digits and _ . + - (it becomes the package qm-NAME)",
     });
-  for (const d of options.devices)
-    if (!d.startsWith("/dev/"))
-      throw new QmError("QM_USAGE", `--device ${d}: give a device path under /dev`, {
+  for (const d of options.devices) {
+    const problem = devicePathProblem(d);
+    if (problem)
+      throw new QmError("QM_USAGE", `--device ${JSON.stringify(d)} ${problem}`, {
         exitCode: ExitCode.usage,
+        hint: "give a device path under /dev, e.g. --device /dev/video0",
       });
+  }
   const dir = resolve(join(options.parent, options.name));
   if (existsSync(dir))
     throw new QmError("QM_DROPIN_EXISTS", `${dir} already exists`, {

@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { QmError } from "../core/errors.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { run } from "./exec.js";
+import { SafeDir } from "./safe-fs.js";
 
 /** Mountpoints at or below `dir`, deepest first. */
 export function mountsUnder(dir: string): string[] {
@@ -23,8 +25,8 @@ export async function unmountAll(dir: string): Promise<void> {
 }
 
 /**
- * rm -rf that refuses to cross a mountpoint: a bind mount of a host directory below the tree must never be
- * emptied by a clean-up.
+ * rm -rf that refuses to cross a mountpoint (a bind mount of a host directory below the tree must never be emptied
+ * by a clean-up) and never follows a link.
  */
 export function removeTree(dir: string): void {
   const mounts = mountsUnder(dir);
@@ -33,21 +35,59 @@ export function removeTree(dir: string): void {
       hint: "unmount them first",
     });
   }
-  rmSync(dir, { recursive: true, force: true });
+  new SafeDir(dirname(dir)).removeTree(basename(dir));
 }
 
-/** PIDs whose session id is `sid` (field 6 of /proc/PID/stat). */
-export function processesInSession(sid: number): number[] {
+/** Fields of /proc/PID/stat after the command name (field 3 is index 0), or null when the process is gone. */
+function statFields(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Who a process is, beyond its reusable PID: its start time (clock ticks since boot, field 22 of /proc/PID/stat)
+ * on this boot. A PID with another start time, or any PID after a reboot, is somebody else.
+ */
+export interface ProcessIdentity {
+  readonly pid: number;
+  readonly start: number;
+  readonly bootId: string;
+}
+
+export function bootId(): string {
+  return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+}
+
+export function processIdentity(pid: number): ProcessIdentity | null {
+  const start = Number(statFields(pid)?.[19]);
+  return Number.isFinite(start) && start > 0 ? { pid, start, bootId: bootId() } : null;
+}
+
+/** True when `pid` is still the process `identity` recorded. */
+export function sameProcess(identity: ProcessIdentity): boolean {
+  const now = processIdentity(identity.pid);
+  return now !== null && now.start === identity.start && now.bootId === identity.bootId;
+}
+
+/**
+ * PIDs of the session led by the recorded process, when that session is still its: the leader is alive as
+ * recorded, or gone on the same boot with no other process holding its PID. Members must have started after the
+ * leader. Anything else is an empty list: a reused session id names somebody else's processes.
+ */
+export function processesInSession(leader: ProcessIdentity): number[] {
+  if (leader.bootId !== bootId()) return [];
+  const now = processIdentity(leader.pid);
+  if (now !== null && now.start !== leader.start) return [];
   const out: number[] = [];
   for (const name of readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[3]) === sid) out.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
+    const fields = statFields(Number(name));
+    if (fields && Number(fields[3]) === leader.pid && Number(fields[19]) >= leader.start)
+      out.push(Number(name));
   }
   return out;
 }

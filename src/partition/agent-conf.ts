@@ -1,3 +1,6 @@
+import { ExitCode, QmError } from "../core/errors.js";
+import { isHostname } from "../core/text.js";
+
 /**
  * The partition's BlueChi agent configuration, exactly as upstream's bluechiSetup (reference §2.4):
  * - an existing partition file only gets an empty `NodeName=` or `NodeName=qm.` completed to `qm.<hostname>`;
@@ -10,6 +13,11 @@ export function partitionAgentConf(
   hostConf: string | null,
   hostname: string,
 ): string {
+  // The name becomes part of a NodeName= line: nothing but a host name may get there.
+  if (!isHostname(hostname))
+    throw new QmError("QM_SETUP_HOSTNAME", `${JSON.stringify(hostname)} is not a host name`, {
+      exitCode: ExitCode.usage,
+    });
   const complete = (text: string): string => text.replace(/^NodeName=(qm\.)?$/gm, `NodeName=qm.${hostname}`);
   if (existing !== null) return complete(existing);
   if (hostConf !== null) return complete(hostConf.replace(/^NodeName=/gm, "NodeName=qm."));

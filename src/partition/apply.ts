@@ -1,15 +1,5 @@
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-} from "node:fs";
-import { dirname } from "node:path";
-import { isSymlink, underRoot, writeFileAtomic } from "../engine/fs.js";
+import { posix } from "node:path";
+import type { SafeRoot } from "../engine/safe-fs.js";
 import type { PlannedEntry } from "./setup-plan.js";
 import type { StateFile } from "./state.js";
 
@@ -22,63 +12,59 @@ export interface Change {
   readonly why: string;
 }
 
-/** Create missing parent directories of `hostPath`, recording each one setup creates. */
-export function ensureDirRecorded(hostPath: string, state: StateFile, mode = 0o755): boolean {
-  if (existsSync(hostPath)) return false;
-  ensureDirRecorded(dirname(hostPath), state);
-  state.willCreate(hostPath, "dir");
-  mkdirSync(hostPath, { mode });
-  chmodSync(hostPath, mode);
-  return true;
-}
-
-function currentMode(path: string): number {
-  return statSync(path).mode & 0o7777;
+/** Create the directory `path` (in-root) and its missing parents, recording each one before it is made. */
+export function ensureDirRecorded(fs: SafeRoot, path: string, state: StateFile, mode = 0o755): boolean {
+  return fs.mkdir(path, mode, (hostPath) => state.willCreate(hostPath, "dir"));
 }
 
 /** What applying `entry` would do, without doing it (for --dry-run). */
-export function preview(root: string, entry: PlannedEntry): ChangeAction {
-  const path = underRoot(root, entry.path);
-  if (!existsSync(path) && !isSymlink(path)) return "created";
+export function preview(fs: SafeRoot, entry: PlannedEntry): ChangeAction {
+  const there = fs.lstat(entry.path);
+  if (there === null) return "created";
   switch (entry.kind) {
     case "dir":
-      return currentMode(path) === entry.mode ? "unchanged" : "updated";
+      return there.kind === "dir" && there.mode === entry.mode ? "unchanged" : "updated";
     case "symlink":
-      return isSymlink(path) && readlinkSync(path) === entry.target ? "unchanged" : "updated";
+      return fs.readlink(entry.path) === entry.target ? "unchanged" : "updated";
     case "file":
-      return readFileSync(path, "utf8") === entry.content && currentMode(path) === entry.mode
+      return fs.readText(entry.path) === entry.content && fs.stat(entry.path)?.mode === entry.mode
         ? "unchanged"
         : "updated";
     case "append":
-      return readFileSync(path, "utf8") === entry.content ? "unchanged" : "updated";
+      return fs.readText(entry.path) === entry.content ? "unchanged" : "updated";
   }
 }
 
 /** Make one entry true on disk: atomic file writes with explicit modes, recorded creations. */
-export function applyEntry(root: string, entry: PlannedEntry, state: StateFile): Change {
-  const path = underRoot(root, entry.path);
-  const action = preview(root, entry);
+export function applyEntry(fs: SafeRoot, entry: PlannedEntry, state: StateFile): Change {
+  const action = preview(fs, entry);
   const change = { path: entry.path, kind: entry.kind, action, why: entry.why };
   if (action === "unchanged") return change;
-  ensureDirRecorded(dirname(path), state);
-  if (action === "created") state.willCreate(path, entry.kind === "dir" ? "dir" : "file");
+  ensureDirRecorded(fs, posix.dirname(entry.path), state);
+  const record = (): void => {
+    if (action === "created")
+      state.willCreate(fs.hostPath(entry.path), entry.kind === "dir" ? "dir" : "file");
+  };
   switch (entry.kind) {
     case "dir":
-      mkdirSync(path, { recursive: true, mode: entry.mode });
-      chmodSync(path, entry.mode);
+      record();
+      fs.mkdir(entry.path, entry.mode);
+      fs.chmod(entry.path, entry.mode);
       break;
     case "symlink":
-      rmSync(path, { force: true });
-      symlinkSync(entry.target, path);
+      record();
+      fs.symlink(entry.path, entry.target);
       break;
     case "file":
-      writeFileAtomic(path, entry.content, entry.mode);
+      record();
+      fs.write(entry.path, entry.content, entry.mode);
       break;
     case "append": {
       // Keep the shared file's own mode (e.g. /etc/subuid is 0644 on Debian, 0600 elsewhere).
-      const mode = existsSync(path) ? currentMode(path) : 0o644;
-      state.recordAppended(path, entry.added);
-      writeFileAtomic(path, entry.content, mode);
+      const mode = fs.stat(entry.path)?.mode ?? 0o644;
+      record();
+      state.recordAppended(fs.hostPath(entry.path), entry.added);
+      fs.write(entry.path, entry.content, mode);
       break;
     }
   }

@@ -16,6 +16,7 @@ import { type DirectHost, planDirect } from "./direct-plan.js";
 import {
   type Adaptation,
   configHash,
+  MACHINE_DEVICES,
   readRunState,
   runStatePath,
   runtimeUnitName,
@@ -48,7 +49,7 @@ const UNIT = "qm.container";
 /** The effective qm.container, its generated service and typed [Service] settings; the only description used. */
 export function loadPartition(root: string): PartitionConfig {
   const unit = loadEffectiveUnit(root, UNIT);
-  const generated = generateService(root, UNIT);
+  const generated = generateService(root, UNIT, MACHINE_DEVICES);
   // Cgroup, cid file and runtime state are named after the unit on this machine (see runtimeUnitName).
   const service = { ...generated, serviceName: runtimeUnitName(root, generated.serviceName) };
   return { unit, service, settings: serviceSettings(unit) };

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../engine/fs.js";
 import type { GenerateOptions } from "../quadlet/generate.js";
 import { generateService } from "../quadlet/index.js";
@@ -47,8 +47,14 @@ export function configHash(serviceText: string): string {
   return createHash("sha256").update(serviceText).digest("hex").slice(0, 16);
 }
 
+/**
+ * Generation for a partition run on this machine: podman takes optional devices (AddDevice=-/dev/x) from this
+ * machine's /dev, whatever root the configuration was read from.
+ */
+export const MACHINE_DEVICES: GenerateOptions = { deviceExists: (path) => existsSync(path) };
+
 /** The hash of the effective qm.container (with drop-ins) as it would be generated now. */
-export function effectiveConfigHash(root: string, options: GenerateOptions = {}): string {
+export function effectiveConfigHash(root: string, options: GenerateOptions = MACHINE_DEVICES): string {
   return configHash(generateService(root, "qm.container", options).text);
 }
 
@@ -66,7 +72,7 @@ export function writeRunState(state: RunState): void {
 }
 
 /** True when the partition runs and its configuration differs from the one on disk (a restart applies it). */
-export function restartPending(root: string, options: GenerateOptions = {}): boolean {
+export function restartPending(root: string, options: GenerateOptions = MACHINE_DEVICES): boolean {
   const state = readRunState(runtimeUnitName(root));
   return state !== null && state.configHash !== effectiveConfigHash(root, options);
 }

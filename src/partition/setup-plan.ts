@@ -8,6 +8,7 @@ import {
 } from "./containers-conf.js";
 import { PODMAN_NPROC_CEILING } from "./direct-plan.js";
 import { minimalBaseProfile, noRealtimeProfile, parseProfile, renderProfile } from "./seccomp.js";
+import type { OwnedPaths } from "./state.js";
 import { ensureSubIds, hostSubIds, partitionSubIds } from "./subids.js";
 
 /** Upstream setup's options (reference §2.1); every path is absolute inside the root being set up. */
@@ -115,6 +116,10 @@ function hookJson(path: string, annotation: string, stage: "prestart" | "precrea
 }
 /** The default hooks directory of podman on Debian and Fedora; podman's restarts read only configured ones. */
 const HOST_HOOKS_DIR = "/usr/share/containers/oci/hooks.d";
+/** Shared files setup appends the host's sub-ID ranges to. */
+const SUBUID = "/etc/subuid";
+const SUBGID = "/etc/subgid";
+const SUBID_FILES = [SUBUID, SUBGID];
 /** Partition LimitNOFILE from the shipped qm.container. */
 const PARTITION_NOFILE = 65536;
 
@@ -312,19 +317,45 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   const hostGid = ensureSubIds(host.subgid, hostSubIds);
   entries.push({
     kind: "append",
-    path: "/etc/subuid",
+    path: SUBUID,
     content: hostUid.text,
     added: hostUid.added,
     why: "host sub-UIDs",
   });
   entries.push({
     kind: "append",
-    path: "/etc/subgid",
+    path: SUBGID,
     content: hostGid.text,
     added: hostGid.added,
     why: "host sub-GIDs",
   });
   return { entries, notes };
+}
+
+/**
+ * Every path `qm setup` may create below a root, whatever the host and tree: the three trees, the files it writes
+ * outside them and their directories. `--remove-qm-rootfs` refuses a state file that names anything else. A unit
+ * test checks planSetup against this list, so the two cannot drift apart.
+ */
+export function ownedPaths(paths: SetupPaths, stateFile: string): OwnedPaths {
+  return {
+    trees: [paths.rootfs, paths.rwEtc, paths.rwVar],
+    files: [
+      ...["containers.conf", "contexts", "file_contexts", "seccomp-no-rt.json"].map((f) =>
+        join(paths.installDir, f),
+      ),
+      QM_CONTAINER_PATH,
+      `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,
+      CGROUP_HOOK,
+      START_LIMIT_HOOK,
+      join(HOST_HOOKS_DIR, "qm-partition-cgroups.json"),
+      join(HOST_HOOKS_DIR, "qm-start-limit.json"),
+      ...SUBID_FILES,
+      stateFile,
+    ],
+    dirs: [paths.installDir, DROPIN_DIR, `${QM_CONTAINER_PATH}.d`],
+    appended: SUBID_FILES,
+  };
 }
 
 /** `qm setup bluechi-agent`: only the agent configuration. */

@@ -2,13 +2,16 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } fr
 import { hostname as osHostname } from "node:os";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
+import { qmRootFs } from "../config/fs.js";
 import { ExitCode, QmError } from "../core/errors.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { shareDir, siblingBundle } from "../core/paths.js";
+import { isHostname } from "../core/text.js";
 import { parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
-import { isSymlink, readText, underRoot, writeFileAtomic } from "../engine/fs.js";
+import { readText, underRoot, writeFileAtomic } from "../engine/fs.js";
 import { mountsUnder, removeTree } from "../engine/host.js";
+import type { SafeRoot } from "../engine/safe-fs.js";
 import { which } from "../engine/which.js";
 import { assertReplaceable, buildRootfs, readMarker } from "../rootfs/build.js";
 import {
@@ -25,13 +28,14 @@ import { checkBluechiConf } from "./agent-conf.js";
 import { applyEntry, type Change, ensureDirRecorded, preview } from "./apply.js";
 import {
   MASKED_UNITS,
+  ownedPaths,
   planAgentOnly,
   planSetup,
   type SetupInputs,
   type SetupPaths,
   type SetupPlan,
 } from "./setup-plan.js";
-import { StateFile } from "./state.js";
+import { checkStateAgainst, StateFile } from "./state.js";
 import { removeSubIdLines } from "./subids.js";
 
 export interface SetupOptions {
@@ -71,11 +75,14 @@ export interface SetupReport {
   readonly changed: number;
 }
 
-const statePath = (o: SetupOptions): string =>
-  underRoot(o.root, join(dirname(o.paths.rootfs), "setup-state.json"));
+/** The state file, in-root: beside the partition's tree. */
+const statePath = (o: SetupOptions): string => join(dirname(o.paths.rootfs), "setup-state.json");
 
-function machineOs(root: string): Record<string, string> {
-  return parseOsRelease(readText(underRoot(root, "/etc/os-release")) ?? readText("/etc/os-release"));
+/** The root as setup reads and writes it: the partition's /etc and /var never through a link. */
+const setupFs = (o: SetupOptions): SafeRoot => qmRootFs(o.root, o.paths);
+
+function machineOs(fs: SafeRoot): Record<string, string> {
+  return parseOsRelease(fs.readText("/etc/os-release") ?? readText("/etc/os-release"));
 }
 
 function fingerprintOf(path: string): string {
@@ -138,14 +145,15 @@ function builderCommand(source: RootfsSource, target: string): string[] | undefi
 }
 
 /** podman's version inside the tree, from its package database. */
-async function treePodmanVersion(rootfs: string, rwVar: string): Promise<string | null> {
-  const status = readText(join(rwVar, "lib/dpkg/status"));
+async function treePodmanVersion(fs: SafeRoot, paths: SetupPaths): Promise<string | null> {
+  const status = fs.readText(join(paths.rwVar, "lib/dpkg/status"), 256 * 1024 * 1024);
   if (status) {
     const m = /^Package: podman\n(?:[^\n]+\n)*?Version: (?:\d+:)?([^\s+~-]+)/m.exec(status);
     return m ? (m[1] as string) : null;
   }
-  for (const dbpath of [join(rootfs, "usr/lib/sysimage/rpm"), join(rwVar, "lib/rpm")]) {
-    if (!existsSync(dbpath)) continue;
+  for (const db of [join(paths.rootfs, "usr/lib/sysimage/rpm"), join(paths.rwVar, "lib/rpm")]) {
+    if (fs.stat(db)?.kind !== "dir") continue;
+    const dbpath = fs.resolve(db);
     const r = await run("rpm", ["--dbpath", dbpath, "-q", "--qf", "%{VERSION}", "podman"], {
       allowFailure: true,
     }).catch(() => null);
@@ -154,9 +162,10 @@ async function treePodmanVersion(rootfs: string, rwVar: string): Promise<string 
   return null;
 }
 
-async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInputs> {
-  const at = (p: string): string => underRoot(o.root, p);
+async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Promise<SetupInputs> {
   const { paths } = o;
+  const inTree = (p: string): string => join(paths.rootfs, p);
+  const inEtc = (p: string): string => join(paths.rwEtc, p);
   const share = shareDir();
   const shipped = (p: string): string => {
     const text = readText(join(share, p));
@@ -173,11 +182,8 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       });
     return text;
   };
-  const os = machineOs(o.root);
+  const os = machineOs(fs);
   const limits = readText("/proc/self/limits");
-  const rootfs = at(paths.rootfs);
-  const rwEtc = at(paths.rwEtc);
-  const rwVar = at(paths.rwVar);
   return {
     paths,
     hostname,
@@ -199,31 +205,44 @@ async function gatherInputs(o: SetupOptions, hostname: string): Promise<SetupInp
       ),
       nofileHard: parseLimit(limits, "Max open files")?.hard ?? "unlimited",
       nprocHard: parseLimit(limits, "Max processes")?.hard ?? "unlimited",
-      subuid: readText(at("/etc/subuid")),
-      subgid: readText(at("/etc/subgid")),
-      agentConf: readText(at(QmPaths.agentConf)),
-      seccomp: readText(at("/usr/share/containers/seccomp.json")),
+      subuid: fs.readText("/etc/subuid"),
+      subgid: fs.readText("/etc/subgid"),
+      agentConf: fs.readText(QmPaths.agentConf),
+      seccomp: fs.readText("/usr/share/containers/seccomp.json"),
     },
     tree: {
-      podmanVersion: await treePodmanVersion(rootfs, rwVar),
-      seccomp: readText(join(rootfs, "usr/share/containers/seccomp.json")),
+      podmanVersion: await treePodmanVersion(fs, paths),
+      seccomp: fs.readText(inTree("usr/share/containers/seccomp.json")),
       storageConf:
-        readText(join(rwEtc, "containers/storage.conf")) ??
-        readText(join(rootfs, "usr/lib/containers/storage.conf")) ??
-        readText(join(rootfs, "usr/share/containers/storage.conf")),
-      agentConf: readText(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
-      subuid: readText(join(rwEtc, "subuid")),
-      subgid: readText(join(rwEtc, "subgid")),
-      maskable: MASKED_UNITS.filter(
-        (u) =>
-          existsSync(join(rootfs, "usr/lib/systemd/system", u)) ||
-          existsSync(join(rootfs, "lib/systemd/system", u)),
+        fs.readText(inEtc("containers/storage.conf")) ??
+        fs.readText(inTree("usr/lib/containers/storage.conf")) ??
+        fs.readText(inTree("usr/share/containers/storage.conf")),
+      agentConf: fs.readText(inEtc("bluechi/agent.conf.d/agent.conf")),
+      subuid: fs.readText(inEtc("subuid")),
+      subgid: fs.readText(inEtc("subgid")),
+      maskable: MASKED_UNITS.filter((u) =>
+        ["usr/lib/systemd/system", "lib/systemd/system"].some((d) => fs.exists(inTree(join(d, u)))),
       ),
       hasBluechiAgent: ["usr/lib/systemd/system", "lib/systemd/system"].some((d) =>
-        existsSync(join(rootfs, d, "bluechi-agent.service")),
+        fs.exists(inTree(join(d, "bluechi-agent.service"))),
       ),
     },
   };
+}
+
+/** The name the partition's BlueChi node is derived from (qm.NAME): it goes into agent.conf, so it is checked. */
+function partitionHostname(o: SetupOptions): string {
+  const name = o.hostname ?? osHostname();
+  if (!isHostname(name))
+    throw new QmError(
+      "QM_SETUP_HOSTNAME",
+      `${o.hostname === undefined ? "this host's name" : "--hostname"} ${JSON.stringify(name)} is not a host name`,
+      {
+        exitCode: ExitCode.usage,
+        hint: "use letters, digits and '-' in dot-separated labels (RFC 1123), e.g. --hostname car1",
+      },
+    );
+  return name;
 }
 
 function systemdHost(root: string): boolean {
@@ -311,19 +330,25 @@ function preflight(o: SetupOptions, source?: RootfsSource): void {
 
 /** `qm setup`: build the tree if needed, write every file, register sub-IDs; idempotent and resumable. */
 export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
-  const hostname = o.hostname ?? osHostname();
+  const hostname = partitionHostname(o);
   const source = chooseSource(o);
   preflight(o, source);
-  const rootfs = underRoot(o.root, o.paths.rootfs);
+  const fs = setupFs(o);
+  // Host paths of the three trees, found without leaving the root (links below it are resolved inside it).
+  const [rootfs, rwEtc, rwVar] = [o.paths.rootfs, o.paths.rwEtc, o.paths.rwVar].map((p) => fs.resolve(p)) as [
+    string,
+    string,
+    string,
+  ];
   const systemd = systemdHost(o.root) && !o.skipSystemctl;
   if (o.dryRun) {
     const marker = readMarker(rootfs);
     const upToDate = marker?.fingerprint === sourceFingerprint(source);
-    const plan = planSetup(await gatherInputs(o, hostname));
+    const plan = planSetup(await gatherInputs(o, fs, hostname));
     const changes = plan.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
-      action: preview(o.root, e),
+      action: preview(fs, e),
       why: e.why,
     }));
     const command = builderCommand(source, `${rootfs}.qm-staging/tree`);
@@ -335,30 +360,23 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
       },
     });
   }
-  const state = StateFile.load(statePath(o));
+  const state = StateFile.load(fs, statePath(o));
   if (systemd && (await systemctl("is-active", "--quiet", "qm.service")).code === 0) {
     o.log("stopping qm.service");
     await systemctl("stop", "qm.service");
   }
   for (const path of [o.paths.rwEtc, o.paths.rwVar, o.paths.rootfs])
-    ensureDirRecorded(dirname(underRoot(o.root, path)), state);
-  const built = await buildRootfs(
-    {
-      rootfs,
-      rwEtc: underRoot(o.root, o.paths.rwEtc),
-      rwVar: underRoot(o.root, o.paths.rwVar),
-      source,
-      log: o.log,
-    },
-    (path) => state.willCreate(path, "tree"),
+    ensureDirRecorded(fs, dirname(path), state);
+  const built = await buildRootfs({ rootfs, rwEtc, rwVar, source, log: o.log }, (path) =>
+    state.willCreate(path, "tree"),
   );
   if (built.action === "built") state.willCreate(rootfs, "tree");
-  const plan = planSetup(await gatherInputs(o, hostname));
+  const plan = planSetup(await gatherInputs(o, fs, hostname));
   // Fault injection for the interruption tests: die by SIGKILL after N writes.
   const killAfter = Number(process.env.QM_FAULT_KILL_AFTER_WRITES ?? 0);
   let writes = 0;
   const changes = plan.entries.map((entry) => {
-    const change = applyEntry(o.root, entry, state);
+    const change = applyEntry(fs, entry, state);
     if (change.action !== "unchanged" && ++writes === killAfter) process.kill(process.pid, "SIGKILL");
     return change;
   });
@@ -379,12 +397,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     notes.push("no systemd as PID 1: start the partition with 'qm start'");
   }
   if (o.root === "/" && existsSync("/sys/fs/selinux/enforce") && which("restorecon")) {
-    await run("restorecon", [
-      "-R",
-      rootfs,
-      underRoot(o.root, o.paths.rwEtc),
-      underRoot(o.root, o.paths.rwVar),
-    ]);
+    await run("restorecon", ["-R", rootfs, rwEtc, rwVar]);
     notes.push("SELinux labels restored (restorecon -R)");
   }
   return report({ ...o }, "install", { ...plan, notes }, changes, {
@@ -395,77 +408,95 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
 /** `qm setup bluechi-agent`: regenerate only the partition's agent.conf. */
 export async function setupAgentOnly(o: SetupOptions): Promise<SetupReport> {
   preflight(o);
-  const rwEtc = underRoot(o.root, o.paths.rwEtc);
-  if (!existsSync(rwEtc)) {
-    throw new QmError("QM_SETUP_NOT_DONE", `${rwEtc} does not exist`, { hint: "run 'qm setup' first" });
+  const fs = setupFs(o);
+  if (fs.stat(o.paths.rwEtc)?.kind !== "dir") {
+    throw new QmError("QM_SETUP_NOT_DONE", `${fs.hostPath(o.paths.rwEtc)} does not exist`, {
+      hint: "run 'qm setup' first",
+    });
   }
   const plan = planAgentOnly({
     paths: o.paths,
-    hostname: o.hostname ?? osHostname(),
-    hostAgentConf: readText(underRoot(o.root, QmPaths.agentConf)),
-    treeAgentConf: readText(join(rwEtc, "bluechi/agent.conf.d/agent.conf")),
+    hostname: partitionHostname(o),
+    hostAgentConf: fs.readText(QmPaths.agentConf),
+    treeAgentConf: fs.readText(join(o.paths.rwEtc, "bluechi/agent.conf.d/agent.conf")),
   });
   if (o.dryRun) {
     return report(
       o,
       "bluechi-agent",
       plan,
-      plan.entries.map((e) => ({ path: e.path, kind: e.kind, action: preview(o.root, e), why: e.why })),
+      plan.entries.map((e) => ({ path: e.path, kind: e.kind, action: preview(fs, e), why: e.why })),
     );
   }
-  const state = StateFile.load(statePath(o));
+  const state = StateFile.load(fs, statePath(o));
   return report(
     o,
     "bluechi-agent",
     plan,
-    plan.entries.map((e) => applyEntry(o.root, e, state)),
+    plan.entries.map((e) => applyEntry(fs, e, state)),
   );
 }
 
-/** `qm setup --remove-qm-rootfs`: remove what setup created, and only that. */
+/**
+ * `qm setup --remove-qm-rootfs`: remove what setup created, and only that. The state file is checked against what
+ * setup can create below this root before anything is touched; removal never follows a link.
+ */
 export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
+  const fs = setupFs(o);
   const path = statePath(o);
   const empty: SetupPlan = { entries: [], notes: [] };
-  if (!existsSync(path)) {
-    return report(o, "remove", { entries: [], notes: [`nothing to remove: no setup state at ${path}`] }, [], {
-      removed: [],
-    });
+  if (fs.lstat(path) === null) {
+    return report(
+      o,
+      "remove",
+      { entries: [], notes: [`nothing to remove: no setup state at ${fs.hostPath(path)}`] },
+      [],
+      { removed: [] },
+    );
   }
-  const state = StateFile.load(path);
-  const rootfs = underRoot(o.root, o.paths.rootfs);
-  if (existsSync(rootfs) && mountsUnder(rootfs).length > 0) {
-    throw new QmError("QM_SETUP_ROOTFS_BUSY", `${rootfs} has mounts below it (is the partition running?)`, {
-      hint: "stop the partition first (qm stop)",
-    });
+  const state = StateFile.load(fs, path);
+  checkStateAgainst(state.state, o.root, ownedPaths(o.paths, path), state.hostPath, state.text);
+  const prefix = o.root === "/" ? "" : o.root.replace(/\/+$/, "");
+  const inRoot = (hostPath: string): string => hostPath.slice(prefix.length);
+  const trees = state.state.created.filter((c) => c.kind === "tree").map((c) => inRoot(c.path));
+  for (const tree of trees) {
+    const host = fs.stat(tree) === null ? null : fs.resolve(tree);
+    if (host !== null && mountsUnder(host).length > 0) {
+      throw new QmError("QM_SETUP_ROOTFS_BUSY", `${host} has mounts below it (is the partition running?)`, {
+        hint: "stop the partition first (qm stop)",
+      });
+    }
   }
   const pending = [...state.state.created].reverse();
   if (o.dryRun)
     return report(o, "remove", empty, [], {
-      removed: pending.map((c) => c.path).filter((p) => existsSync(p)),
+      removed: pending.map((c) => c.path).filter((p) => fs.lstat(inRoot(p)) !== null),
     });
   if (systemdHost(o.root) && !o.skipSystemctl) await systemctl("stop", "qm.service");
   const removed: string[] = [];
   const notes: string[] = [];
   for (const [file, lines] of Object.entries(state.state.appended)) {
-    if (state.owns(file) || !existsSync(file)) continue;
-    writeFileAtomic(file, removeSubIdLines(readFileSync(file, "utf8"), lines), statSync(file).mode & 0o7777);
+    const at = inRoot(file);
+    const text = fs.readText(at);
+    if (state.owns(file) || text === null) continue;
+    fs.write(at, removeSubIdLines(text, lines), fs.stat(at)?.mode ?? 0o644);
     removed.push(`${file} (${lines.length} line(s))`);
   }
-  const trees = state.state.created.filter((c) => c.kind === "tree").map((c) => `${c.path}/`);
   for (const { path: created, kind } of pending) {
+    const at = inRoot(created);
     // Whatever lies inside a tree setup made goes with the tree.
-    if (trees.some((t) => created.startsWith(t))) continue;
+    if (trees.some((t) => at.startsWith(`${t}/`))) continue;
     // The state file goes when its own directory does (or at the end), so an interrupted removal can be rerun.
-    if (path.startsWith(`${created}/`)) rmSync(path, { force: true });
-    if (!existsSync(created) && !isSymlink(created)) continue;
-    if (kind === "tree") removeTree(created);
-    else if (kind === "file") rmSync(created, { force: true });
-    else if (readdirSync(created).length > 0) {
+    if (path.startsWith(`${at}/`)) fs.unlink(path);
+    if (fs.lstat(at) === null) continue;
+    if (kind === "tree") fs.removeTree(at);
+    else if (kind === "file") fs.unlink(at);
+    else if (!fs.rmdir(at)) {
       notes.push(`kept ${created}: it holds files qm setup did not create`);
       continue;
-    } else rmdirSync(created);
+    }
     removed.push(created);
   }
-  rmSync(path, { force: true });
+  fs.unlink(path);
   return report(o, "remove", { entries: [], notes }, [], { removed });
 }

@@ -13,7 +13,16 @@ import { dirname, join } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
 import { quoteArgv } from "../engine/exec.js";
 import { isSymlink, writeFileAtomic } from "../engine/fs.js";
-import { mountsUnder, processesInSession, removeTree, unmountAll } from "../engine/host.js";
+import {
+  mountsUnder,
+  type ProcessIdentity,
+  processesInSession,
+  processIdentity,
+  removeTree,
+  sameProcess,
+  unmountAll,
+} from "../engine/host.js";
+import { SafeDir } from "../engine/safe-fs.js";
 import { describeSource, dnfArgv, mmdebstrapArgv, type RootfsSource, sourceFingerprint } from "./source.js";
 
 /** Marker at the top of every tree qm setup built: what it was built from. */
@@ -75,22 +84,16 @@ export function assertReplaceable(rootfs: string): void {
 export async function discardStaging(rootfs: string, log: (line: string) => void): Promise<void> {
   const staging = stagingDir(rootfs);
   if (!existsSync(staging)) return;
-  let state: { pid?: number; builderSession?: number } = {};
-  try {
-    state = JSON.parse(readFileSync(join(staging, STAGING_STATE), "utf8")) as typeof state;
-  } catch {
-    // a staging dir without state: nothing was started yet
+  const state = readStagingState(staging);
+  if (state.setup && state.setup.pid !== process.pid && sameProcess(state.setup)) {
+    throw new QmError("QM_SETUP_BUSY", `another qm setup (pid ${state.setup.pid}) is building ${rootfs}`, {
+      hint: "wait for it to finish, or stop it first",
+    });
   }
-  if (state.pid !== undefined && state.pid !== process.pid && existsSync(`/proc/${state.pid}`)) {
-    const cmdline = readFileSync(`/proc/${state.pid}/cmdline`, "utf8");
-    if (cmdline.includes("qm")) {
-      throw new QmError("QM_SETUP_BUSY", `another qm setup (pid ${state.pid}) is building ${rootfs}`, {
-        hint: "wait for it to finish, or stop it first",
-      });
-    }
-  }
-  if (state.builderSession !== undefined) {
-    const left = processesInSession(state.builderSession);
+  if (state.builder) {
+    // Only processes of the builder's own session, started after it on this boot: never a reused session id.
+    const builder = state.builder;
+    const left = processesInSession(builder);
     if (left.length > 0) log(`stopping ${left.length} leftover builder process(es) of an interrupted run`);
     for (const pid of left) {
       try {
@@ -99,13 +102,52 @@ export async function discardStaging(rootfs: string, log: (line: string) => void
         // already gone
       }
     }
-    for (let i = 0; i < 100 && processesInSession(state.builderSession).length > 0; i++) {
+    for (let i = 0; i < 100 && processesInSession(builder).length > 0; i++) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
   await unmountAll(staging);
   log(`removing ${staging} left by an interrupted run`);
   removeTree(staging);
+}
+
+interface StagingState {
+  /** The qm setup that built in this staging directory, and the builder it started in its own session. */
+  readonly setup?: ProcessIdentity;
+  readonly builder?: ProcessIdentity;
+}
+
+/** The staging state, or nothing where it is missing or not what qm writes (then nothing is stopped). */
+function readStagingState(staging: string): StagingState {
+  const identity = (v: unknown): ProcessIdentity | undefined => {
+    const o = (typeof v === "object" && v !== null ? v : {}) as Record<string, unknown>;
+    return Number.isSafeInteger(o.pid) &&
+      (o.pid as number) > 1 &&
+      Number.isSafeInteger(o.start) &&
+      typeof o.bootId === "string"
+      ? { pid: o.pid as number, start: o.start as number, bootId: o.bootId }
+      : undefined;
+  };
+  try {
+    const raw = JSON.parse(new SafeDir(staging).readText(STAGING_STATE, 4096) ?? "{}") as Record<
+      string,
+      unknown
+    >;
+    const setup = identity(raw.setup);
+    const builder = identity(raw.builder);
+    return { ...(setup ? { setup } : {}), ...(builder ? { builder } : {}) };
+  } catch {
+    return {};
+  }
+}
+
+function writeStagingState(staging: string, builderPid?: number): void {
+  const setup = processIdentity(process.pid);
+  const builder = builderPid === undefined ? null : processIdentity(builderPid);
+  writeFileAtomic(
+    join(staging, STAGING_STATE),
+    `${JSON.stringify({ ...(setup ? { setup } : {}), ...(builder ? { builder } : {}) })}\n`,
+  );
 }
 
 function runBuilder(
@@ -118,10 +160,7 @@ function runBuilder(
     log(`$ ${quoteArgv([file, ...args])}`);
     // Own session: if qm is killed, the next run finds and stops every process the builder started.
     const child = spawn(file, args, { detached: true, stdio: ["ignore", "pipe", "pipe"] });
-    writeFileAtomic(
-      join(staging, STAGING_STATE),
-      `${JSON.stringify({ pid: process.pid, builderSession: child.pid })}\n`,
-    );
+    writeStagingState(staging, child.pid);
     const stop = (): void => {
       if (child.pid !== undefined) {
         try {
@@ -195,26 +234,27 @@ async function fillTree(
 const replacedVarDirs = ["lib/dpkg", "lib/apt", "lib/rpm", "lib/dnf", "cache/apt", "cache/dnf"];
 
 /**
- * Move src's entries into dst. Entries dst already has are kept (a person's edits to the partition's /etc survive a
- * rebuild), except the `replaced` subtrees, which are swapped whole.
+ * Move src's entries (the fresh tree) into dst (the partition's own /etc or /var, which the partition writes).
+ * Entries dst already has are kept (a person's edits to the partition's /etc survive a rebuild), except the
+ * `replaced` subtrees, which are swapped whole. dst is walked without following links: a link planted there
+ * cannot make the merge write, or the swap delete, anything outside it.
  */
-function mergeInto(src: string, dst: string, replaced: readonly string[] = []): void {
+function mergeInto(src: string, dst: SafeDir, replaced: readonly string[] = []): void {
   for (const rel of replaced) {
     if (!existsSync(join(src, rel))) continue;
-    rmSync(join(dst, rel), { recursive: true, force: true });
-    mkdirSync(dirname(join(dst, rel)), { recursive: true });
-    renameSync(join(src, rel), join(dst, rel));
+    dst.removeTree(rel);
+    dst.adopt(join(src, rel), rel);
   }
   const walk = (from: string, to: string): void => {
     for (const name of readdirSync(from)) {
       const a = join(from, name);
       const b = join(to, name);
-      const there = existsSync(b) || isSymlink(b);
-      if (!there) renameSync(a, b);
-      else if (lstatSync(a).isDirectory() && !isSymlink(a) && lstatSync(b).isDirectory()) walk(a, b);
+      const there = dst.lstat(b);
+      if (there === null) dst.adopt(a, b);
+      else if (there.kind === "dir" && lstatSync(a).isDirectory()) walk(a, b);
     }
   };
-  walk(src, dst);
+  walk(src, "/");
 }
 
 /** The tree's /etc and /var live outside it (rwEtc, rwVar); leave empty mountpoints behind. */
@@ -224,12 +264,12 @@ function splitTree(tree: string, rwEtc: string, rwVar: string): void {
     ["var", rwVar, replacedVarDirs],
   ] as const) {
     const from = join(tree, sub);
-    if (!existsSync(target)) {
+    if (!existsSync(target) && !isSymlink(target)) {
       mkdirSync(dirname(target), { recursive: true });
       if (existsSync(from)) renameSync(from, target);
       else mkdirSync(target, { mode: 0o755 });
     } else if (existsSync(from)) {
-      mergeInto(from, target, replaced);
+      mergeInto(from, new SafeDir(target), replaced);
       rmSync(from, { recursive: true, force: true });
     }
     mkdirSync(from, { mode: 0o755 });
@@ -252,7 +292,7 @@ export async function buildRootfs(
   const staging = stagingDir(req.rootfs);
   mkdirSync(dirname(staging), { recursive: true });
   mkdirSync(staging, { mode: 0o700 });
-  writeFileAtomic(join(staging, STAGING_STATE), `${JSON.stringify({ pid: process.pid })}\n`);
+  writeStagingState(staging);
   const tree = join(staging, "tree");
   req.log(`building the partition tree: ${describeSource(req.source)}`);
   const started = Date.now();
