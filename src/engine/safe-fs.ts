@@ -112,9 +112,14 @@ export class SafeDir {
     readonly links: LinkPolicy = "refuse",
   ) {}
 
-  /** The host path of an in-base path as written (links not resolved), for messages. */
+  /** The host path of an in-base path as written (links not resolved, ".." stopping at the base), for messages. */
   hostPath(path: string): string {
-    return posix.join(this.base, path);
+    const parts: string[] = [];
+    for (const p of path.split("/")) {
+      if (p === "..") parts.pop();
+      else if (p !== "" && p !== ".") parts.push(p);
+    }
+    return posix.join(this.base, ...parts);
   }
 
   private openBase(): number {
