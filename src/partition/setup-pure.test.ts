@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { repoRoot } from "../../test/helpers.js";
+import { QmError } from "../core/errors.js";
 import { dnfArgv, mmdebstrapArgv, sourceFingerprint } from "../rootfs/source.js";
 import { agentNodeName, checkBluechiConf, partitionAgentConf } from "./agent-conf.js";
 import {
@@ -12,7 +13,8 @@ import {
   nestedLimits,
 } from "./containers-conf.js";
 import { minimalBaseProfile, noRealtimeProfile, parseProfile } from "./seccomp.js";
-import { planSetup, type SetupInputs } from "./setup-plan.js";
+import { ownedPaths, planSetup, type SetupInputs } from "./setup-plan.js";
+import { checkStateAgainst, parseSetupState } from "./state.js";
 import { ensureSubIds, hostSubIds, removeSubIdLines } from "./subids.js";
 
 const share = (p: string): string => readFileSync(join(repoRoot, "share", p), "utf8");
@@ -301,5 +303,102 @@ describe("planSetup", () => {
     const plan = planSetup(inputs({ hasBluechiAgent: false }));
     assert.ok(!paths(plan).some((p) => p.endsWith("bluechi-agent.service")));
     assert.match(plan.notes.join("\n"), /bluechi-agent is not installed/);
+  });
+
+  test("ownedPaths covers every path planSetup makes, for every kind of host and tree", () => {
+    const owned = ownedPaths(inputs().paths, "/usr/lib/qm/setup-state.json");
+    const inside = (p: string, d: string) => p === d || p.startsWith(`${d}/`);
+    const ancestors = new Set(
+      [...owned.files, ...owned.dirs, ...owned.trees].flatMap((p) =>
+        p
+          .split("/")
+          .slice(1, -1)
+          .map((_, i, a) => `/${a.slice(0, i + 1).join("/")}`),
+      ),
+    );
+    for (const plan of [
+      planSetup(inputs()),
+      planSetup(
+        inputs({ podmanVersion: "4.3.1", hasBluechiAgent: false }, { selinux: true, cgroupV2: false }),
+      ),
+      planSetup(inputs({ podmanVersion: null }, { osId: "centos", versionId: "9" })),
+    ]) {
+      for (const e of plan.entries) {
+        const ok =
+          owned.trees.some((t) => inside(e.path, t)) ||
+          (e.kind === "dir"
+            ? owned.dirs.includes(e.path) || ancestors.has(e.path)
+            : owned.files.includes(e.path));
+        assert.ok(ok, `${e.kind} ${e.path} is not in ownedPaths`);
+      }
+    }
+    // Literal expectations, not the constants under test.
+    assert.deepEqual(owned.trees, ["/usr/lib/qm/rootfs", "/etc/qm", "/var/qm"]);
+    assert.deepEqual(owned.appended, ["/etc/subuid", "/etc/subgid"]);
+  });
+});
+
+describe("setup-state.json is checked before removal", () => {
+  const owned = ownedPaths(
+    { installDir: "/usr/share/qm", rootfs: "/usr/lib/qm/rootfs", rwEtc: "/etc/qm", rwVar: "/var/qm" },
+    "/usr/lib/qm/setup-state.json",
+  );
+  const check = (created: unknown[], appended: Record<string, string[]> = {}, root = "/r") => {
+    const text = JSON.stringify({ schema: 1, created, appended }, null, 2);
+    checkStateAgainst(parseSetupState(text, "/r/state.json"), root, owned, "/r/state.json", text);
+  };
+  const refused = (fn: () => void, message: RegExp) =>
+    assert.throws(
+      fn,
+      (e: unknown) => e instanceof QmError && e.code === "QM_SETUP_STATE" && message.test(e.message),
+    );
+
+  test("what setup creates passes", () => {
+    check(
+      [
+        { path: "/r/usr", kind: "dir" },
+        { path: "/r/usr/lib/qm", kind: "dir" },
+        { path: "/r/usr/lib/qm/rootfs", kind: "tree" },
+        { path: "/r/etc/qm", kind: "tree" },
+        { path: "/r/etc/qm/containers/containers.conf", kind: "file" },
+        { path: "/r/usr/share/containers/systemd/qm.container", kind: "file" },
+        { path: "/r/etc/subuid", kind: "file" },
+      ],
+      { "/r/etc/subuid": ["qmcontainers:1000000000:1500000000"] },
+    );
+    check([{ path: "/etc/qm", kind: "tree" }], {}, "/");
+  });
+
+  test("paths outside the root, not normalized, or nothing setup makes are refused with their line", () => {
+    refused(() => check([{ path: "/etc/shadow", kind: "file" }]), /not a normalized path below \/r/);
+    refused(() => check([{ path: "/r/../etc/shadow", kind: "file" }]), /not a normalized path/);
+    refused(() => check([{ path: "/r/etc/qm/", kind: "tree" }]), /not a normalized path/);
+    refused(() => check([{ path: "/r/srv", kind: "tree" }]), /nothing qm setup creates/);
+    refused(() => check([{ path: "/r/etc/passwd", kind: "file" }]), /nothing qm setup creates/);
+    refused(() => check([{ path: "/r/srv", kind: "dir" }]), /nothing qm setup creates/);
+    refused(() => check([{ path: "/etc/shadow", kind: "file" }], {}, "/"), /nothing qm setup creates/);
+    refused(() => check([], { "/r/etc/passwd": ["x:1:2"] }), /not a file qm setup appends to/);
+    refused(() => check([], { "/r/etc/subuid": ["x:1:2\nroot::0:0"] }), /not a sub-ID line/);
+    assert.throws(
+      () =>
+        check([
+          { path: "/r/etc/qm", kind: "tree" },
+          { path: "/r/srv", kind: "tree" },
+        ]),
+      (e: unknown) => (e as QmError).location?.line === 9,
+      "the error points at the line of the offending path",
+    );
+  });
+
+  test("a state file that is not what qm writes is a located error, never a crash", () => {
+    for (const text of [
+      "",
+      "[]",
+      "{",
+      '{"schema":2}',
+      '{"schema":1,"created":{}}',
+      '{"schema":1,"created":[{"path":1}]}',
+    ])
+      assert.throws(() => parseSetupState(text, "/r/state.json"), { code: "QM_SETUP_STATE" });
   });
 });
