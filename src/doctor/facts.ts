@@ -132,7 +132,7 @@ export function cgroupFacts(snapshot: HostSnapshot): CgroupFacts {
   const probe = (name: string): boolean | null => snapshot.probes[`cgroup-mkdir:${name}`] ?? null;
   for (const m of v1) {
     for (const option of m.superOptions) {
-      const name = v1Names[option];
+      const name = Object.hasOwn(v1Names, option) ? v1Names[option] : undefined;
       if (!name || (enabled && !enabled.has(option))) continue;
       if (controllers.some((c) => c.name === name)) continue;
       controllers.push({ name, hierarchy: "v1", mountpoint: m.mountpoint, writable: probe(name) });
@@ -162,7 +162,7 @@ const CAP_SYS_ADMIN = 21n;
 const CAP_SYS_RESOURCE = 24n;
 
 function hasCap(hex: string | null, bit: bigint): boolean {
-  if (!hex) return false;
+  if (!hex || !/^[0-9a-fA-F]{1,64}$/.test(hex)) return false;
   return ((BigInt(`0x${hex}`) >> bit) & 1n) === 1n;
 }
 

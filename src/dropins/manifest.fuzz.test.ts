@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fc, fuzz, hostileString } from "../../test/fuzz.js";
+import fc from "fast-check";
+import { fuzz, hostileString } from "../../test/fuzz.js";
 import { QmError } from "../core/errors.js";
 import { debControl, rpmSpec, scriptlet } from "./build.js";
 import { type Manifest, parseManifest } from "./manifest.js";
@@ -167,7 +168,7 @@ test("any manifest text: a Manifest or a QmError; accepted ones make fixed-shape
         for (const l of s.split("\n").filter((x) => x.startsWith("  echo ")))
           assert.match(l, /^ {2}echo '[^\n']*(?:'\\''[^\n']*)*'$/, "one quoted echo per message");
     },
-    { numRuns: 10_000 },
+    { minRuns: 10_000, budgetMs: 3_000, caseLimitMs: 2_000 },
   );
   t.diagnostic(`accepted manifests: ${accepted}`);
   assert.ok(

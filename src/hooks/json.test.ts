@@ -53,3 +53,20 @@ test("invalid JSON still throws, including malformed number literals", () => {
     assert.throws(() => parseJson(bad), SyntaxError, bad);
   }
 });
+
+test("invalid JSON holding escaped quotes and long numbers is rejected in linear time", () => {
+  // Every quote opens a string that never closes: a backtracking scan restarts at each one.
+  const text = `["${'\\"'.repeat(80_000)}1111111111111111`;
+  const started = performance.now();
+  assert.throws(() => parseJson(text), SyntaxError);
+  const ms = performance.now() - started;
+  assert.ok(ms < 1000, `took ${Math.round(ms)} ms for ${text.length} bytes`);
+});
+
+test("a string of megabytes of escapes next to a 64-bit integer is parsed, not refused", () => {
+  const value = "x\\n".repeat(5_000_000); // 15 MB, under the hooks' 16 MiB limit
+  const text = `{"annotations":{"a":"${value}"},"limit":18446744073709551615}`;
+  const parsed = parseJson(text);
+  assert.equal((parsed.value as { annotations: { a: string } }).annotations.a.length, 10_000_000);
+  assert.equal(parsed.stringify(parsed.value), text);
+});

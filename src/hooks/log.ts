@@ -23,7 +23,12 @@ export function shown(value: unknown, max = 200): string {
   return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
 }
 
-export class HookLog {
+/** Where a hook's log lines go: HookLog in the executables, a collector in tests. */
+export interface Logger {
+  log(level: Level, message: string): void;
+}
+
+export class HookLog implements Logger {
   #fd: number | undefined;
 
   constructor(

@@ -11,11 +11,11 @@ import { VERSION } from "../core/version.js";
 import { type HookEnv, readHookEnv } from "./devices.js";
 import { MAX_SPEC_BYTES, passThroughRest, readStdin, writeStdout } from "./io.js";
 import { parseJson } from "./json.js";
-import { HookLog, shown } from "./log.js";
+import { HookLog, type Logger, shown } from "./log.js";
 import { isObject, type Json } from "./spec.js";
 
 export interface HookContext {
-  readonly log: HookLog;
+  readonly log: Logger;
   readonly env: HookEnv;
 }
 
@@ -32,6 +32,44 @@ export interface HookDefinition {
   run(spec: Json, context: HookContext): boolean;
   /** Lines logged after a spec has been produced. */
   done?(spec: Json, context: HookContext): void;
+}
+
+export interface HookResult {
+  readonly status: number;
+  /** What goes to stdout; undefined for nothing. */
+  readonly output: string | Buffer | undefined;
+}
+
+/** Everything a hook does between reading stdin and writing stdout; never throws. */
+export function applyHook(hook: HookDefinition, input: Buffer, context: HookContext): HookResult {
+  const { log } = context;
+  const text = input.toString("utf8");
+  if (text.trim() === "") {
+    log.log("ERROR", "Failed to read OCI spec from stdin");
+    return { status: 1, output: undefined };
+  }
+  let parsed: ReturnType<typeof parseJson>;
+  try {
+    parsed = parseJson(text);
+  } catch (error) {
+    log.log("ERROR", `OCI spec on stdin is not valid JSON (${shown((error as Error).message)})`);
+    return { status: 1, output: input };
+  }
+  const spec = parsed.value;
+  if (!isObject(spec)) {
+    log.log("ERROR", "OCI spec is not a JSON object; passing it through unchanged");
+    return { status: 0, output: input };
+  }
+  let output: string | Buffer = input;
+  try {
+    if (hook.run(spec, context)) output = `${parsed.stringify(spec, hook.indent)}\n`;
+    hook.done?.(spec, context);
+  } catch (error) {
+    // A bug or an unexpected shape: the container starts without the extra devices rather than not at all.
+    log.log("ERROR", `Internal error, spec passed through unchanged: ${shown(String(error))}`);
+    return { status: 0, output: input };
+  }
+  return { status: 0, output };
 }
 
 export function runHook(
@@ -59,35 +97,7 @@ export function runHook(
     passThroughRest();
     return 0;
   }
-  const text = input.data.toString("utf8");
-  if (text.trim() === "") {
-    log.log("ERROR", "Failed to read OCI spec from stdin");
-    return 1;
-  }
-  let parsed: ReturnType<typeof parseJson>;
-  try {
-    parsed = parseJson(text);
-  } catch (error) {
-    log.log("ERROR", `OCI spec on stdin is not valid JSON (${shown((error as Error).message)})`);
-    writeStdout(input.data);
-    return 1;
-  }
-  const spec = parsed.value;
-  if (!isObject(spec)) {
-    log.log("ERROR", "OCI spec is not a JSON object; passing it through unchanged");
-    writeStdout(input.data);
-    return 0;
-  }
-  let output: string | Buffer = input.data;
-  try {
-    if (hook.run(spec, { log, env })) output = `${parsed.stringify(spec, hook.indent)}\n`;
-  } catch (error) {
-    // A bug or an unexpected shape: the container starts without the extra devices rather than not at all.
-    log.log("ERROR", `Internal error, spec passed through unchanged: ${shown(String(error))}`);
-    writeStdout(input.data);
-    return 0;
-  }
-  writeStdout(output);
-  hook.done?.(spec, { log, env });
-  return 0;
+  const result = applyHook(hook, input.data, { log, env });
+  if (result.output !== undefined) writeStdout(result.output);
+  return result.status;
 }

@@ -4,7 +4,7 @@
  */
 import type * as ChildProcess from "node:child_process";
 import { type HookEnv, mockDevices } from "./devices.js";
-import type { HookLog } from "./log.js";
+import type { Logger } from "./log.js";
 import { shown } from "./log.js";
 import { isValidSeatName } from "./values.js";
 
@@ -12,7 +12,7 @@ const TIMEOUT_MS = 5000;
 // podman runs hooks with an empty environment (unless hook.env sets one): look where the tools live.
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-function capture(file: string, args: string[], log: HookLog): string | undefined {
+function capture(file: string, args: string[], log: Logger): string | undefined {
   // Loaded on first use: child_process pulls in streams and sockets, a cost every other start would pay.
   const { spawnSync } = process.getBuiltinModule("node:child_process") as typeof ChildProcess;
   const result = spawnSync(file, args, {
@@ -45,7 +45,7 @@ export function devName(udevInfo: string): string | undefined {
   return name?.startsWith("/dev/") ? name : undefined;
 }
 
-export function seatDeviceNodes(seat: string, env: HookEnv, log: HookLog): string[] {
+export function seatDeviceNodes(seat: string, env: HookEnv, log: Logger): string[] {
   const mocked = mockDevices(env, "seat");
   if (mocked) return [...mocked];
   if (!isValidSeatName(seat)) {

@@ -5,7 +5,7 @@ import { TOPICS, type Topic } from "./args.js";
 import type { CgroupFs } from "./cgroups.js";
 import { collapse, errors } from "./errors.js";
 import { formatJson, formatText, type Io, type Json, printError } from "./output.js";
-import type { Podman, PodmanResult } from "./podman.js";
+import { operands, type Podman, type PodmanResult } from "./podman.js";
 import { addDevices, quadletJson } from "./quadlet.js";
 import {
   computeRows,
@@ -69,7 +69,7 @@ export class Qmctl {
   }
 
   async containerExists(): Promise<boolean> {
-    return (await this.ports.podman.status(["container", "exists", this.container])) === 0;
+    return (await this.ports.podman.status(["container", "exists", ...operands(this.container)])) === 0;
   }
 
   private async requireContainer(): Promise<void> {
@@ -99,7 +99,7 @@ export class Qmctl {
   }
 
   private async execChecked(command: readonly string[], context: string): Promise<PodmanResult> {
-    const result = await this.ports.podman.run(["exec", this.container, ...command]);
+    const result = await this.ports.podman.run(["exec", ...operands(this.container), ...command]);
     this.check(result, context, command);
     return result;
   }
@@ -187,7 +187,7 @@ export class Qmctl {
       const present: Record<string, boolean> = {};
       for (const device of devices) {
         present[device] =
-          (await this.ports.podman.status(["exec", this.container, "test", "-e", device])) === 0;
+          (await this.ports.podman.status(["exec", ...operands(this.container), "test", "-e", device])) === 0;
       }
       return dataOutput(present);
     } catch (error) {
@@ -201,7 +201,7 @@ export class Qmctl {
       "inspect",
       "--format",
       "{{.State.Pid}} {{.Id}}",
-      this.container,
+      ...operands(this.container),
     ]);
     if (result.code !== 0) {
       if (!(await this.containerExists())) throw errors.containerNotFound(this.container);
@@ -273,7 +273,7 @@ export class Qmctl {
         throw errors.validation("No command provided No command provided to execute in the container..");
       }
       // One podman call on the common path: existence is only asked when podman says the container is missing.
-      const result = await this.ports.podman.run(["exec", this.container, ...cmd]);
+      const result = await this.ports.podman.run(["exec", ...operands(this.container), ...cmd]);
       if (result.code !== 0 && /no such container|no container with name or id/i.test(result.stderr)) {
         if (!(await this.containerExists())) throw errors.containerNotFound(this.container);
       }
@@ -291,7 +291,16 @@ export class Qmctl {
       if (cmd.length === 0) throw errors.validation("No command provided to execute in container.");
       if (cmd.length < 2) throw errors.validation("No command provided to execute.");
       const [nested, ...args] = cmd as [string, ...string[]];
-      const result = await this.ports.podman.run(["exec", this.container, "podman", "exec", nested, ...args]);
+      // "execin -- NESTED CMD" already ends the nested podman's options; any other name beginning with "-" is an
+      // operand, never an option of the nested podman exec.
+      const target = nested === "--" ? cmd : [...operands(nested), ...args];
+      const result = await this.ports.podman.run([
+        "exec",
+        ...operands(this.container),
+        "podman",
+        "exec",
+        ...target,
+      ]);
       if (result.code !== 0) {
         throw errors.general(`Command '${cmd.join(" ")}' failed with Error: ${result.stderr.trim()}`);
       }
@@ -318,7 +327,7 @@ export class Qmctl {
     try {
       await this.requireContainer();
       const [src, dst] = this.validateCpPaths(paths);
-      const result = await this.ports.podman.run(["cp", src, dst]);
+      const result = await this.ports.podman.run(["cp", ...operands(src, dst)]);
       if (result.code !== 0) throw errors.general(result.stderr || "Copy operation failed");
     } catch (error) {
       throw collapse(error);

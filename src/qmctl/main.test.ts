@@ -267,6 +267,81 @@ describe("qmctl cp", () => {
   });
 });
 
+describe("qmctl: names and paths beginning with '-' reach podman as operands, never as options", () => {
+  it("cp puts '--' before the paths only when one begins with '-'", async () => {
+    for (const [paths, argv] of [
+      [
+        ["-1", "qm:/tmp/"],
+        ["cp", "--", "-1", "qm:/tmp/"],
+      ],
+      [
+        ["--", "--pause=false", "qm:/x"],
+        ["cp", "--", "--pause=false", "qm:/x"],
+      ],
+      [
+        ["qm:/etc/hosts", "-r x"],
+        ["cp", "--", "qm:/etc/hosts", "-r x"],
+      ],
+      [
+        ["/host/file", "qm:/container/file"],
+        ["cp", "/host/file", "qm:/container/file"],
+      ],
+    ] as const) {
+      const podman = withQm();
+      assert.equal((await qmctl(["cp", ...paths], podman)).code, 0);
+      assert.deepEqual(podman.calls.at(-1), argv);
+    }
+  });
+
+  it("execin passes a nested name beginning with '-' after '--'; ordinary names keep upstream's argv", async () => {
+    const podman = withQm(() => ({ code: 0, stdout: "ok\n" }));
+    await qmctl(["execin", "--env=LD_PRELOAD=/x.so ", "radio", "id"], podman);
+    assert.deepEqual(podman.calls.at(-1), [
+      "exec",
+      "qm",
+      "podman",
+      "exec",
+      "--",
+      "--env=LD_PRELOAD=/x.so ",
+      "radio",
+      "id",
+    ]);
+    await qmctl(["execin", "--", "radio", "id"], podman);
+    assert.deepEqual(podman.calls.at(-1), ["exec", "qm", "podman", "exec", "--", "radio", "id"]);
+    await qmctl(["execin", "radio", "ps", "-aux"], podman);
+    assert.deepEqual(podman.calls.at(-1), ["exec", "qm", "podman", "exec", "radio", "ps", "-aux"]);
+  });
+
+  it("a container name beginning with '-' is an operand everywhere and keeps upstream's messages", async () => {
+    const podman = fakePodman((args) =>
+      args[0] === "container" && args[1] === "exists"
+        ? { code: 1 }
+        : { code: 125, stderr: 'Error: no container with name or ID "-x" found: no such container\n' },
+    );
+    assert.deepEqual(await qmctl(["--container=-x", "exec", "ls"], podman), {
+      code: 127,
+      stdout: "",
+      stderr: "Container '-x' does not exist.\n",
+    });
+    assert.deepEqual(podman.calls, [
+      ["exec", "--", "-x", "ls"],
+      ["container", "exists", "--", "-x"],
+    ]);
+    const env = await qmctl(["cp", "/a", "x-x:/b"], podman, undefined, { QMCTL_CONTAINER: "-x" });
+    assert.deepEqual(env, { code: 1, stdout: "", stderr: "Container '-x' does not exist.\n" });
+    assert.deepEqual(podman.calls.at(-1), ["container", "exists", "--", "-x"]);
+    await qmctl(["--container=-x", "show", "resources"], podman);
+    assert.deepEqual(podman.calls.at(-2), [
+      "container",
+      "inspect",
+      "--format",
+      "{{.State.Pid}} {{.Id}}",
+      "--",
+      "-x",
+    ]);
+  });
+});
+
 describe("qmctl show", () => {
   it("prints the quadlet verbatim, or its sections as JSON with repeated keys kept", async () => {
     assert.equal((await qmctl(["show", "container"], withQm())).stdout, CONFIG);

@@ -19,6 +19,15 @@ export interface Podman {
   status(args: readonly string[]): Promise<number>;
 }
 
+/**
+ * Operands (container names, paths) that podman must never read as options: preceded by "--" when one of them
+ * begins with "-". Otherwise nothing is added, so upstream's exact argv is kept for every ordinary name and path.
+ * Only for argv tails made of operands alone: everything after "--" is an operand to podman.
+ */
+export function operands(...values: readonly string[]): string[] {
+  return values.some((v) => v.startsWith("-")) ? ["--", ...values] : [...values];
+}
+
 /** The podman executable: $QMCTL_PODMAN (tests point it at an isolated store) or `podman` on PATH. */
 export function podmanCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.QMCTL_PODMAN || "podman";

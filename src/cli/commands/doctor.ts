@@ -1,10 +1,15 @@
-import { readFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync } from "node:fs";
 import { ExitCode, QmError } from "../../core/errors.js";
 import { VERSION } from "../../core/version.js";
 import { type DoctorReport, diagnose } from "../../doctor/checks.js";
 import { collectSnapshot } from "../../doctor/collect.js";
 import { type HostFacts, hostFacts } from "../../doctor/facts.js";
-import type { HostSnapshot } from "../../doctor/snapshot.js";
+import {
+  type HostSnapshot,
+  MAX_SNAPSHOT_BYTES,
+  parseSnapshot,
+  snapshotError,
+} from "../../doctor/snapshot.js";
 import { writeFileAtomic } from "../../engine/fs.js";
 import type { Command } from "../app.js";
 import { stringOption } from "../args.js";
@@ -39,26 +44,35 @@ export function renderDoctor(out: DoctorOutput): string {
   return lines.join("\n");
 }
 
+/** Read a recorded snapshot: a regular file of at most MAX_SNAPSHOT_BYTES (never a FIFO or a device to wait on). */
 function loadSnapshot(path: string): HostSnapshot {
-  let parsed: unknown;
+  let text: string;
+  let fd: number | undefined;
   try {
-    parsed = JSON.parse(readFileSync(path, "utf8"));
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) {
+      throw snapshotError(path, `cannot read host snapshot ${path}: not a regular file`, ExitCode.failure);
+    }
+    if (stat.size > MAX_SNAPSHOT_BYTES) {
+      throw snapshotError(
+        path,
+        `${path} is ${stat.size} bytes: too large for a qm host snapshot (at most ${MAX_SNAPSHOT_BYTES})`,
+        ExitCode.invalidConfig,
+      );
+    }
+    text = readFileSync(fd, "utf8");
   } catch (error) {
-    throw new QmError(
-      "QM_DOCTOR_SNAPSHOT",
+    if (error instanceof QmError) throw error;
+    throw snapshotError(
+      path,
       `cannot read host snapshot ${path}: ${(error as Error).message}`,
-      {
-        hint: "record one with 'qm doctor --record FILE'",
-      },
+      ExitCode.failure,
     );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
-  const s = parsed as Partial<HostSnapshot> | null;
-  if (s?.schema !== 1 || typeof s.files !== "object" || typeof s.which !== "object") {
-    throw new QmError("QM_DOCTOR_SNAPSHOT", `${path} is not a qm host snapshot (schema 1)`, {
-      hint: "record one with 'qm doctor --record FILE'",
-    });
-  }
-  return { exists: {}, versions: {}, space: {}, probes: {}, uid: -1, ...s } as HostSnapshot;
+  return parseSnapshot(text, path);
 }
 
 export const doctorCommand: Command = {
