@@ -52,10 +52,11 @@ function testFiles(dir) {
   return out.sort();
 }
 
-async function suite(name, files, concurrency) {
-  const selected = patterns.length
-    ? files.filter((f) => patterns.some((p) => relative(buildDir, f).includes(p)))
-    : files;
+/** The test files whose path contains a PATTERN given on the command line (all without one). */
+const selectFiles = (files) =>
+  patterns.length ? files.filter((f) => patterns.some((p) => relative(buildDir, f).includes(p))) : files;
+
+async function suite(name, selected, concurrency) {
   process.stdout.write(`\n▶ ${name}: ${selected.length} test files\n`);
   if (selected.length === 0) return;
   const stream = run({ files: selected, concurrency, timeout: 20 * 60_000 });
@@ -73,24 +74,54 @@ async function suite(name, files, concurrency) {
   await new Promise((resolve) => out.on("end", resolve));
 }
 
-const tscOk = step("type-check and compile", process.execPath, [
-  join(root, "node_modules/typescript/bin/tsc"),
-  "-p",
-  "tsconfig.json",
-  "--outDir",
-  buildDir,
-]);
-step("lint and format", bin("biome"), ["check", "."]);
-step("bundle", process.execPath, [join(root, "scripts/build.mjs")]);
+/** Files in the working tree that git does not know and does not ignore: what a test left behind. */
+function strayFiles() {
+  const r = spawnSync("git", ["ls-files", "--others", "--exclude-standard", "-z"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  return r.status === 0 ? new Set(r.stdout.split("\0").filter((f) => f !== "")) : new Set();
+}
 
-if (tscOk || statSync(buildDir, { throwIfNoEntry: false })) {
+/** Count a failure when `what` left files in the working tree, naming them. */
+function checkStray(before, what) {
+  const left = [...strayFiles()].filter((f) => !before.has(f));
+  if (left.length === 0) return;
+  counts.failed++;
+  process.stdout.write(`✖ ${what} left files in the working tree: ${left.join(", ")}\n`);
+}
+
+// Each stage needs the one before: stop at the first that fails, naming it.
+const stages = [
+  [
+    "type-check and compile",
+    process.execPath,
+    [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.json", "--outDir", buildDir],
+  ],
+  ["lint and format", bin("biome"), ["check", "."]],
+  ["bundle", process.execPath, [join(root, "scripts/build.mjs")]],
+];
+const failedStage = stages.find(([name, file, args]) => !step(name, file, args));
+if (failedStage) {
+  process.stdout.write(`\nstopped: ${failedStage[0]} failed, no tests were run\n`);
+} else {
+  const before = strayFiles();
   if (only !== "integration") {
-    const unit = [...testFiles(join(buildDir, "src")), ...testFiles(join(buildDir, "test/unit"))];
+    const unit = selectFiles([
+      ...testFiles(join(buildDir, "src")),
+      ...testFiles(join(buildDir, "test/unit")),
+    ]);
     await suite("unit tests", unit, Math.max(2, cpus().length));
+    checkStray(before, "the unit tests");
   }
   if (only !== "unit") {
-    // Integration tests share real host resources (podman, cgroups): one file at a time.
-    await suite("integration tests", testFiles(join(buildDir, "test/integration")), 1);
+    // Integration tests share real host resources (podman, cgroups): one file at a time, each checked for
+    // files it leaves behind.
+    for (const file of selectFiles(testFiles(join(buildDir, "test/integration")))) {
+      const beforeFile = strayFiles();
+      await suite(`integration: ${relative(buildDir, file)}`, [file], 1);
+      checkStray(beforeFile, relative(buildDir, file));
+    }
   }
 }
 
