@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
@@ -77,7 +77,9 @@ function directHost(f: HostFacts): DirectHost {
   };
 }
 
-const startLimitDir = "/run/qm/start-limit";
+/** qm's runtime directory on this machine (run state, start limits; podman runs here in direct mode). */
+const RUN_DIR = "/run/qm";
+const startLimitDir = `${RUN_DIR}/start-limit`;
 
 async function removeCgroups(serviceName: string): Promise<string[]> {
   let left: string[] = [];
@@ -197,7 +199,10 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
     program,
     ...args,
   ];
-  const r = await run("/bin/sh", launcher, { allowFailure: true, timeoutMs: 300_000 });
+  // conmon outlives this process and writes an "oom" marker into its working directory when the partition's
+  // cgroup hits an OOM: keep that in qm's runtime directory, never in whatever directory qm was started from.
+  mkdirSync(RUN_DIR, { recursive: true });
+  const r = await run("/bin/sh", launcher, { allowFailure: true, timeoutMs: 300_000, cwd: RUN_DIR });
   if (r.code !== 0) {
     await removeCgroups(config.service.serviceName);
     throw new QmError(
@@ -330,6 +335,7 @@ export async function stop(o: LifecycleOptions): Promise<StopReport> {
   const base = serviceName.replace(/\.service$/, "");
   for (const path of [
     runStatePath(serviceName),
+    join(RUN_DIR, "oom"),
     `/run/${base}.cid`,
     join(startLimitDir, serviceName),
     join(startLimitDir, `${serviceName}.failed`),
@@ -339,7 +345,7 @@ export async function stop(o: LifecycleOptions): Promise<StopReport> {
       removed.push(path);
     }
   }
-  for (const dir of [startLimitDir, "/run/qm"]) {
+  for (const dir of [startLimitDir, RUN_DIR]) {
     try {
       rmdirSync(dir);
     } catch {
