@@ -95,6 +95,8 @@ const env = {
   MAKELEVEL: "",
 };
 const work = mkdtempSync(join(tmpdir(), "qm-package-"));
+// Also when fail() exits in the middle of a build.
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
 const name = `qm-${version}`;
 const tree = join(work, name);
 const made = [];
