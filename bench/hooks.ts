@@ -125,10 +125,10 @@ const ttys = { "org.containers.qm.device.ttys": "true" };
 const typical = specText(ttys, 0);
 const large = specText(ttys, 500);
 const gpu = specText({ "org.containers.qm.wayland-client.gpu": "true" }, 0);
-const emptyModule = join(dir, "empty.mjs");
+const emptyModule = join(dir, "empty.cjs");
 writeFileSync(emptyModule, "");
-const dm = join(dist, "oci-qm-device-manager.mjs");
-const wc = join(dist, "oci-qm-wayland-client-devices.mjs");
+const dm = join(dist, "oci-qm-device-manager.cjs");
+const wc = join(dist, "oci-qm-wayland-client-devices.cjs");
 
 try {
   const c = (name: string, file: string, args: string[], input: string): Case => ({
@@ -140,7 +140,7 @@ try {
   });
   const cases = [
     c("baseline: node -e 0", process.execPath, ["-e", "0"], ""),
-    c("baseline: node empty.mjs (ES module start-up)", process.execPath, [emptyModule], ""),
+    c("baseline: node empty.cjs (CommonJS start-up, as the hooks)", process.execPath, [emptyModule], ""),
     c(`baseline: cat (typical spec, ${typical.length} B)`, "cat", [], typical),
     c(`baseline: cat (500 devices, ${large.length} B)`, "cat", [], large),
     c("device manager, typical spec, ttys=true", process.execPath, [dm], typical),

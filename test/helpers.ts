@@ -3,12 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { bundleFileName } from "../src/core/paths.js";
 
 /** Repository root (tests run from build/test/...). */
 export const repoRoot = process.env.QM_REPO_ROOT ?? fileURLToPath(new URL("../../", import.meta.url));
-/** A bundled executable, as installed: dist/NAME.mjs (or $QM_DIST_DIR/NAME.mjs). */
+/** A bundled executable, as installed: dist/NAME.mjs, or NAME.cjs for a hook (in $QM_DIST_DIR if set). */
 export const distBin = (name: string): string =>
-  join(process.env.QM_DIST_DIR ?? join(repoRoot, "dist"), `${name}.mjs`);
+  join(process.env.QM_DIST_DIR ?? join(repoRoot, "dist"), bundleFileName(name));
 
 /** Why an integration test cannot run here, or undefined when it can. Tests skip with this reason, never silently. */
 export function rootSkipReason(): string | undefined {

@@ -20,8 +20,16 @@ export function shareDir(): string {
   );
 }
 
+/**
+ * The file name of a bundle in dist/: the OCI hooks (oci-*) are CommonJS (.cjs), so they also run as extension-less
+ * files on Node 18; every other executable is an ES module (.mjs). See scripts/build.mjs.
+ */
+export function bundleFileName(name: string): string {
+  return `${name}.${name.startsWith("oci-") ? "cjs" : "mjs"}`;
+}
+
 /** A sibling bundle of the running one (e.g. qm-quadlet next to qm), when running from dist/. */
 export function siblingBundle(name: string): string | null {
-  const candidate = join(dirname(fileURLToPath(import.meta.url)), `${name}.mjs`);
+  const candidate = join(dirname(fileURLToPath(import.meta.url)), bundleFileName(name));
   return existsSync(candidate) ? candidate : null;
 }

@@ -28,7 +28,8 @@ export type PackageFormat = "deb" | "rpm";
 
 /** 2025-01-01T00:00:00Z: the default file time inside packages (reproducible builds). */
 export const DEFAULT_SOURCE_DATE_EPOCH = 1735689600;
-const MAINTAINER = "qm maintainers <qm@localhost>";
+/** The same placeholder as debian/control: a distribution writes its own (docs/packaging.md). */
+const MAINTAINER = "qm maintainers <qm-maintainers@example.org>";
 
 export interface BuildResult {
   readonly format: PackageFormat;

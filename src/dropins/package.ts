@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, posix, resolve } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
-import { shareDir, siblingBundle } from "../core/paths.js";
+import { bundleFileName, shareDir, siblingBundle } from "../core/paths.js";
 import { VERSION } from "../core/version.js";
 import { SafeDir } from "../engine/safe-fs.js";
 import { hookInstallPlan } from "../hooks/install-plan.js";
@@ -99,10 +99,10 @@ export function catalogNames(): string[] {
 function qmFile(source: string): string {
   const share = shareDir();
   if (source.startsWith("dist/")) {
-    const name = basename(source, ".mjs");
+    const name = basename(source).replace(/\.[cm]js$/, "");
     const candidates = [
       siblingBundle(name),
-      process.env.QM_DIST_DIR ? join(process.env.QM_DIST_DIR, `${name}.mjs`) : null,
+      process.env.QM_DIST_DIR ? join(process.env.QM_DIST_DIR, bundleFileName(name)) : null,
       join(dirname(share), source),
     ];
     const found = candidates.find((c): c is string => c !== null && existsSync(c));

@@ -1,4 +1,4 @@
-// The device manager hook, run as the bundled executable (dist/oci-qm-device-manager.mjs) the way
+// The device manager hook, run as the bundled executable (dist/oci-qm-device-manager.cjs) the way
 // podman runs it. Mirrors upstream's oci-hooks/tests (test_qm_basic, _devices, _error_handling,
 // _validation, _wayland, _logging, _performance) plus the safety rules of this implementation.
 import assert from "node:assert/strict";

@@ -98,8 +98,11 @@ test("no annotation pattern appears in two hooks", () => {
 test("hook bundles stay light: only node:fs and node:path loaded up front, no qm CLI code", () => {
   for (const name of ["oci-qm-device-manager", "oci-qm-wayland-client-devices"]) {
     const code = readFileSync(distBin(name), "utf8");
-    const imports = [...code.matchAll(/^import .* from "([^"]+)";?$/gm)].map((m) => m[1]);
+    // CommonJS bundles: module-level requires are on unindented `var` lines; lazy ones sit inside functions.
+    const topLevel = code.split("\n").filter((l) => l.startsWith("var "));
+    const imports = topLevel.flatMap((l) => [...l.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]));
     assert.deepEqual([...new Set(imports)].sort(), ["node:fs", "node:path"], name);
+    assert.doesNotMatch(code, /^import /m, `${name} is CommonJS (Node 18 runs it without an extension)`);
     assert.ok(code.length < 32 * 1024, `${name} is ${code.length} bytes`);
     assert.doesNotMatch(code, /QmError|Usage: qm /, name);
   }

@@ -8,12 +8,12 @@ import { hookInstallPlan } from "./install-plan.js";
 test("host plan: executables in /usr/libexec/oci/hooks.d, configs in /usr/share/containers/oci/hooks.d", () => {
   assert.deepEqual(hookInstallPlan(), [
     {
-      source: "dist/oci-qm-device-manager.mjs",
+      source: "dist/oci-qm-device-manager.cjs",
       destination: "/usr/libexec/oci/hooks.d/oci-qm-device-manager",
       mode: 0o755,
     },
     {
-      source: "dist/oci-qm-wayland-client-devices.mjs",
+      source: "dist/oci-qm-wayland-client-devices.cjs",
       destination: "/usr/libexec/oci/hooks.d/oci-qm-wayland-client-devices",
       mode: 0o755,
     },

@@ -7,7 +7,7 @@ import { posix } from "node:path";
 export const HOOK_EXECUTABLE_DIR = "/usr/libexec/oci/hooks.d";
 export const HOOK_CONFIG_DIR = "/usr/share/containers/oci/hooks.d";
 
-/** Executables (bundled to dist/<name>.mjs) and the hook configurations that point at them. */
+/** Executables (bundled to dist/<name>.cjs) and the hook configurations that point at them. */
 export const HOOK_EXECUTABLES = ["oci-qm-device-manager", "oci-qm-wayland-client-devices"] as const;
 export const HOOK_CONFIGS = [
   "oci-qm-device-manager.json",
@@ -30,7 +30,7 @@ export interface HookInstallOptions {
 
 /**
  * The files to install. The executables keep upstream's extension-less names (hook.path in the
- * JSON); Node recognises the ES module syntax of the bundles by itself.
+ * JSON); the bundles are CommonJS, which every Node.js runs from an extension-less file.
  */
 export function hookInstallPlan(options: HookInstallOptions = {}): HookInstallFile[] {
   const root = options.root ?? "/";
@@ -38,7 +38,7 @@ export function hookInstallPlan(options: HookInstallOptions = {}): HookInstallFi
   const at = (path: string): string => posix.join(root, path);
   return [
     ...HOOK_EXECUTABLES.map((name) => ({
-      source: `dist/${name}.mjs`,
+      source: `dist/${name}.cjs`,
       destination: at(`${HOOK_EXECUTABLE_DIR}/${name}`),
       mode: 0o755,
     })),

@@ -12,9 +12,20 @@ const TIMEOUT_MS = 5000;
 // podman runs hooks with an empty environment (unless hook.env sets one): look where the tools live.
 const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/**
+ * node:child_process, loaded on first use: it pulls in streams and sockets, a cost every other start would pay.
+ * The hook bundles are CommonJS (Node 18 runs an extension-less file only as CommonJS), where `require` exists;
+ * as an ES module (tests, Node >= 20.16) `process.getBuiltinModule` does the same.
+ */
+function childProcess(): typeof ChildProcess {
+  const late = process as { getBuiltinModule?: (id: string) => unknown };
+  if (typeof late.getBuiltinModule === "function")
+    return late.getBuiltinModule("node:child_process") as typeof ChildProcess;
+  return require("node:child_process") as typeof ChildProcess;
+}
+
 function capture(file: string, args: string[], log: Logger): string | undefined {
-  // Loaded on first use: child_process pulls in streams and sockets, a cost every other start would pay.
-  const { spawnSync } = process.getBuiltinModule("node:child_process") as typeof ChildProcess;
+  const { spawnSync } = childProcess();
   const result = spawnSync(file, args, {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],

@@ -246,6 +246,12 @@ async function systemctl(args: readonly string[], allowFailure = false) {
 
 /** Where systemd runs generators from; our generator goes here when podman has no quadlet. */
 const GENERATOR = "/etc/systemd/system-generators/qm-quadlet-generator";
+/** Where `make install` and the packages put the generator (it steps aside where podman has quadlet). */
+const INSTALLED_GENERATORS = [
+  "/usr/lib/systemd/system-generators/qm-quadlet-generator",
+  "/lib/systemd/system-generators/qm-quadlet-generator",
+  "/usr/local/lib/systemd/system-generators/qm-quadlet-generator",
+];
 
 async function startSystemd(
   o: LifecycleOptions,
@@ -261,13 +267,14 @@ async function startSystemd(
         "QM_START_FAILED",
         "podman has no quadlet and qm-quadlet is not installed next to qm",
       );
-    if (!existsSync(GENERATOR)) {
+    const installed = INSTALLED_GENERATORS.find((p) => existsSync(p));
+    if (!installed && !existsSync(GENERATOR)) {
       await run("mkdir", ["-p", "/etc/systemd/system-generators"]);
       await run("ln", ["-sfn", ours, GENERATOR]);
     }
     adaptations.push({
       option: "quadlet",
-      action: `qm-quadlet as systemd generator (${GENERATOR})`,
+      action: `qm-quadlet as systemd generator (${installed ?? GENERATOR})`,
       reason: "podman before 4.4 has no quadlet",
     });
   }

@@ -5,7 +5,7 @@ import { QmPaths } from "../config/defaults.js";
 import { qmRootFs } from "../config/fs.js";
 import { ExitCode, QmError } from "../core/errors.js";
 import { parseMountinfo } from "../core/mountinfo.js";
-import { shareDir, siblingBundle } from "../core/paths.js";
+import { bundleFileName, shareDir, siblingBundle } from "../core/paths.js";
 import { isHostname } from "../core/text.js";
 import { parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
@@ -177,7 +177,7 @@ async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Pr
     const path = siblingBundle(name);
     const text = path === null ? null : readText(path);
     if (text === null)
-      throw new QmError("QM_SETUP_SHARE", `missing ${name}.mjs next to qm`, {
+      throw new QmError("QM_SETUP_SHARE", `missing ${bundleFileName(name)} next to qm`, {
         hint: "rebuild or reinstall qm",
       });
     return text;

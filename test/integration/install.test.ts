@@ -31,10 +31,22 @@ test("make install gives self-contained executables; make uninstall removes them
     assert.equal(v.status, 0, `${name}: ${v.stderr}`);
     assert.match(v.stdout, /\d+\.\d+/, name);
   }
+  // Man pages, completions and the systemd generator (a link into share/ that resolves).
+  for (const p of [
+    "usr/share/man/man8/qm.8",
+    "usr/share/bash-completion/completions/qmctl",
+    "usr/share/zsh/site-functions/_qmctl",
+    "usr/share/fish/vendor_completions.d/qmctl.fish",
+    "usr/lib/systemd/system-generators/qm-quadlet-generator",
+  ])
+    assert.ok(existsSync(join(dest, p)), p);
+  assert.ok(!names.includes("oci-qm-partition-cgroups"), "only qm setup uses the cgroup hook");
   const u = make("uninstall", `DESTDIR=${dest}`, "PREFIX=/usr");
   assert.equal(u.status, 0, u.stderr);
   assert.deepEqual(readdirSync(bin), []);
   assert.equal(existsSync(join(dest, "usr/lib/qm")), false);
+  const left = spawnSync("find", [dest, "!", "-type", "d"], { encoding: "utf8" });
+  assert.equal(left.stdout, "", "make uninstall removes every file and link");
 });
 
 test("scripts/install-host-deps is idempotent: a second run installs nothing", {

@@ -110,7 +110,7 @@ function boot(
 function stageArtifact(dest: string): void {
   const dist = dirname(distBin("qm"));
   mkdirSync(join(dest, "dist"), { recursive: true });
-  for (const name of readdirSync(dist).filter((n) => n.endsWith(".mjs"))) {
+  for (const name of readdirSync(dist).filter((n) => /\.[cm]js$/.test(n))) {
     copyFileSync(join(dist, name), join(dest, "dist", name));
   }
   cpSync(join(repoRoot, "share"), join(dest, "share"), { recursive: true });

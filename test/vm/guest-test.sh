@@ -41,13 +41,15 @@ trap finish EXIT
 expect "guest: cgroup v2 only" cgroup2fs "$(stat -fc %T /sys/fs/cgroup)"
 expect "guest: systemd is PID 1" systemd "$(cat /proc/1/comm)"
 note "podman $(podman --version), $(crun --version | head -1), node $(node --version), $(uname -r)"
-expect "guest: node >= 20.19 for the bundles" yes "$(node -e 'const [a,b]=process.versions.node.split(".").map(Number); console.log(a>20||(a===20&&b>=19)?"yes":"no")')"
+expect "guest: node >= 18.20 for the bundles" yes "$(node -e 'const [a,b]=process.versions.node.split(".").map(Number); console.log(a>18||(a===18&&b>=20)?"yes":"no")')"
 
 # --- this project, as built: the bundles and share/ in the layout of `make install` -------------------
 install_qm() {
   rm -rf /usr/local/lib/qm && mkdir -p /usr/local/lib/qm && cp -R /shared/qm/. /usr/local/lib/qm/ || return 1
   local f
-  for f in /usr/local/lib/qm/dist/*.mjs; do ln -sfn "../lib/qm/dist/$(basename "$f")" "/usr/local/bin/$(basename "$f" .mjs)"; done
+  for f in /usr/local/lib/qm/dist/*.mjs /usr/local/lib/qm/dist/*.cjs; do
+    [[ -e $f ]] && ln -sfn "../lib/qm/dist/$(basename "$f")" "/usr/local/bin/$(basename "${f%.?js}")"
+  done
 }
 check "install: qm artifact into /usr/local/lib/qm" install_qm
 check "install: qm --version runs" qm --version
