@@ -1,9 +1,10 @@
 import { runQuadlet } from "../quadlet/cli.js";
 
+// The generator speaks bytes (see src/unit/gostr.ts): what it prints is written as such.
 process.exitCode = runQuadlet(process.argv.slice(2), {
   argv0: process.argv[1] ?? "qm-quadlet",
   env: process.env,
   uid: process.getuid?.() ?? 0,
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => process.stdout.write(Buffer.from(text, "latin1")),
+  stderr: (text) => process.stderr.write(Buffer.from(text, "latin1")),
 });
