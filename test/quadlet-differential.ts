@@ -256,7 +256,9 @@ function canonicalExec(value: string): string {
     if (at < 0) continue;
     for (;;) {
       const t = tokens[at] as string;
-      const n = layout.skip[t] ?? (layout.skipPrefixes?.some((p) => t?.startsWith(p)) ? 1 : 0);
+      // A value with spaces makes the whole "--opt=value" word quoted.
+      const bare = t?.startsWith('"') ? t.slice(1) : t;
+      const n = layout.skip[t] ?? (layout.skipPrefixes?.some((p) => bare?.startsWith(p)) ? 1 : 0);
       if (n === 0) break;
       at += n;
     }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { keyCases, specialCases } from "../quadlet-corpus.js";
 import { batches, type CaseDiff, type DiffCase, formatDiffs, runBatch } from "../quadlet-differential.js";
+import { fuzzCases } from "../quadlet-fuzz.js";
 import { referenceQuadlet } from "../quadlet-reference.js";
 
 function runAll(binary: string, cases: readonly DiffCase[], size: number): CaseDiff[] {
@@ -29,5 +30,17 @@ describe("qm-quadlet against podman 5.4.2's quadlet", () => {
     const diffs = runAll(reference, selected, 100);
     t.diagnostic(`corpus: ${selected.length} cases (${counts(selected)}), ${diffs.length} differences`);
     assert.equal(diffs.length, 0, `${diffs.length} cases differ:\n${formatDiffs(diffs)}`);
+  });
+
+  it("random trees from a seed (QM_QUADLET_FUZZ_SEED, QM_QUADLET_FUZZ_CASES)", (t) => {
+    const seed = Number(process.env.QM_QUADLET_FUZZ_SEED ?? Date.now() % 2 ** 31);
+    const count = Number(process.env.QM_QUADLET_FUZZ_CASES ?? 3000);
+    process.stdout.write(`# differential fuzzer seed ${seed} (QM_QUADLET_FUZZ_SEED=${seed} reproduces it)\n`);
+    const { cases, leftOut } = fuzzCases(seed, count);
+    const diffs = runAll(reference, cases, 60);
+    t.diagnostic(
+      `fuzzer seed ${seed}: ${cases.length} cases (${counts(cases)}), ${leftOut} left out (would crash the reference), ${diffs.length} differences`,
+    );
+    assert.equal(diffs.length, 0, `seed ${seed}: ${diffs.length} cases differ:\n${formatDiffs(diffs)}`);
   });
 });
