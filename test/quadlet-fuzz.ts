@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in these strings is unit-file syntax left for systemd, not a template.
 /**
  * Random unit trees for the differential fuzzer: a few units of any type that reference each other, with
  * drop-ins, extra sections, comments, continuations, odd whitespace, CRLF, quoting, escapes, specifiers
