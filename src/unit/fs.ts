@@ -10,8 +10,10 @@ import {
   closeSync,
   constants,
   fstatSync,
+  lstatSync,
   openSync,
   readdirSync,
+  readlinkSync,
   readSync,
   realpathSync,
   statSync,
@@ -105,16 +107,63 @@ function readBounded(fd: number, size: number): Buffer {
   return Buffer.concat(chunks, total);
 }
 
-/** The real file system under `root` (default "/"). Symbolic links are followed, as quadlet does. */
+/**
+ * filepath.EvalSymlinks inside `root`: every component is looked up below root, and a symlink's target
+ * (absolute ones included) resolves below root too, so a tree's links never lead out of it.
+ */
+function evalSymlinksUnder(root: Buffer, path: string): string | FsError {
+  const queue = path.split("/");
+  const resolved: string[] = [];
+  let links = 0;
+  while (queue.length > 0) {
+    const part = queue.shift() as string;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      resolved.pop();
+      continue;
+    }
+    const logical = `/${[...resolved, part].join("/")}`;
+    const host = Buffer.concat([root, bytesBuffer(logical)]);
+    let st: ReturnType<typeof lstatSync>;
+    try {
+      st = lstatSync(host);
+    } catch (error) {
+      return new FsError("lstat", logical, errCode(error));
+    }
+    if (!st.isSymbolicLink()) {
+      resolved.push(part);
+      continue;
+    }
+    if (++links > 255) return new FsError("lstat", path, "ELOOP", "EvalSymlinks: too many links");
+    const target = readlinkSync(host, { encoding: "buffer" }).toString("latin1");
+    if (target.startsWith("/")) resolved.length = 0;
+    queue.unshift(...target.split("/"));
+  }
+  return `/${resolved.join("/")}`;
+}
+
+/**
+ * The real file system under `root` (default "/"). Symbolic links are followed, as quadlet does; under
+ * another root they resolve inside it.
+ */
 export function nodeUnitFs(root = "/"): UnitFs {
+  const rooted = root !== "/";
   // Under "/" a relative path stays relative to the working directory, as it does for quadlet.
-  const at = (p: string): string => (root === "/" ? p : join(root, p));
-  const atBytes = (p: string): Buffer =>
-    root === "/" ? bytesBuffer(p) : Buffer.from(join(root, fromBytes(p)));
+  const at = (p: string): string => (rooted ? join(root, p) : p);
+  const rootBytes = Buffer.from(root.replace(/\/+$/, ""));
+  /** Where a logical path is on the host: itself under "/", its resolved place below another root. */
+  const host = (p: string, op: string): Buffer | FsError => {
+    if (!rooted) return bytesBuffer(p);
+    const real = evalSymlinksUnder(rootBytes, p);
+    if (real instanceof FsError) return new FsError(op, p, real.code);
+    return Buffer.concat([rootBytes, bytesBuffer(real)]);
+  };
   const bytes: ByteFs = {
     readdir(dir) {
+      const h = host(dir, "open");
+      if (h instanceof FsError) return h;
       try {
-        return readdirSync(atBytes(dir), { encoding: "buffer" })
+        return readdirSync(h, { encoding: "buffer" })
           .map((b) => b.toString("latin1"))
           .sort(compareBytes);
       } catch (error) {
@@ -122,10 +171,12 @@ export function nodeUnitFs(root = "/"): UnitFs {
       }
     },
     readFile(path) {
+      const h = host(path, "open");
+      if (h instanceof FsError) return h;
       let fd: number;
       try {
         // Non-blocking, so that a FIFO is refused instead of waited on.
-        fd = openSync(atBytes(path), constants.O_RDONLY | constants.O_NONBLOCK);
+        fd = openSync(h, constants.O_RDONLY | constants.O_NONBLOCK);
       } catch (error) {
         return new FsError("open", path, errCode(error));
       }
@@ -142,11 +193,9 @@ export function nodeUnitFs(root = "/"): UnitFs {
       }
     },
     realpath(path) {
+      if (rooted) return evalSymlinksUnder(rootBytes, path);
       try {
-        const real = realpathSync.native(atBytes(path), { encoding: "buffer" }).toString("latin1");
-        if (root === "/") return real;
-        const prefix = toBytes(root.replace(/\/+$/, ""));
-        return real.startsWith(`${prefix}/`) ? real.slice(prefix.length) : real === prefix ? "/" : path;
+        return realpathSync.native(bytesBuffer(path), { encoding: "buffer" }).toString("latin1");
       } catch (error) {
         const code = errCode(error);
         if (code === "ELOOP") return new FsError("lstat", path, code, "EvalSymlinks: too many links");
@@ -154,8 +203,10 @@ export function nodeUnitFs(root = "/"): UnitFs {
       }
     },
     stat(path) {
+      const h = host(path, "stat");
+      if (h instanceof FsError) return h;
       try {
-        const st = statSync(atBytes(path));
+        const st = statSync(h);
         return st.isDirectory() ? "dir" : st.isFile() ? "file" : "other";
       } catch (error) {
         return new FsError("stat", path, errCode(error));
