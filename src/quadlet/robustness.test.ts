@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} in these strings is unit-file syntax left for systemd, not a template.
 /**
  * No input makes qm-quadlet fail inside (what would be exit 70), hang, or write outside its output
  * directory: a property fuzzer over unit trees for the pure generator and for the CLI writing into a
