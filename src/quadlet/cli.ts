@@ -21,7 +21,7 @@ import {
 import { VERSION } from "../core/version.js";
 import { byteFs, cleanPath, dirPath, joinPath, nodeUnitFs } from "../unit/fs.js";
 import { bytesBuffer, fromBytes, goQuote, toBytes } from "../unit/gostr.js";
-import { generateAll, HEADER, installLinks } from "./generate.js";
+import { generateAll, installLinks, withHeader } from "./generate.js";
 
 export interface QuadletFlags {
   dryrun: boolean;
@@ -254,14 +254,12 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
       continue;
     }
     debugf(`writing ${goQuote(path)}`);
-    const written = service.dup();
-    written.prependComment(HEADER, "");
     if (!insideOutput(outputDir, path)) {
       errors.push(
         `generating service file ${path}: refusing to write outside the output directory ${outputDir}`,
       );
     } else {
-      const failure = writeAtomic(path, written.toString());
+      const failure = writeAtomic(path, withHeader(service));
       if (failure) errors.push(`generating service file ${path}: ${failure}`);
     }
     const { links, messages } = installLinks(service);

@@ -247,6 +247,22 @@ export function writeCsv(fields: readonly string[]): string {
     .join(",");
 }
 
+const GROUP_KEYS = new Map<KeyTable, Map<Group, Array<[string, string]>>>();
+
+/** The [key, flag] pairs of one group of a table, in table order. */
+function groupKeys(table: KeyTable, group: Group): Array<[string, string]> {
+  let byGroup = GROUP_KEYS.get(table);
+  if (!byGroup) {
+    byGroup = new Map();
+    for (const [key, rule] of Object.entries(table.keys)) {
+      if (rule === "custom") continue;
+      byGroup.set(rule.group, [...(byGroup.get(rule.group) ?? []), [key, rule.flag]]);
+    }
+    GROUP_KEYS.set(table, byGroup);
+  }
+  return byGroup.get(group) ?? [];
+}
+
 /** One conversion in progress: the source unit, the service being built, and quadlet's helpers. */
 class Conversion {
   readonly service: UnitFile;
@@ -284,16 +300,15 @@ class Conversion {
 
   /** Every key of the table marked with this group, in table order. */
   emit(argv: string[], group: Group): void {
-    for (const [key, rule] of Object.entries(this.table.keys)) {
-      if (rule === "custom" || rule.group !== group) continue;
+    for (const [key, flag] of groupKeys(this.table, group)) {
       if (group === "string" || group === "health") {
         const v = this.unit.lookup(this.group, key);
-        if (v) argv.push(rule.flag, v);
+        if (v) argv.push(flag, v);
       } else if (group === "strings") {
-        for (const v of this.unit.lookupAll(this.group, key)) argv.push(rule.flag, v);
+        for (const v of this.unit.lookupAll(this.group, key)) argv.push(flag, v);
       } else {
         const v = this.unit.lookupBoolean(this.group, key);
-        if (v !== undefined) argv.push(v ? rule.flag : `${rule.flag}=false`);
+        if (v !== undefined) argv.push(v ? flag : `${flag}=false`);
       }
     }
   }

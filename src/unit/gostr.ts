@@ -84,8 +84,12 @@ export function isSpace(r: number): boolean {
 /** unicode.IsControl */
 export const isControl = (r: number): boolean => r < 0x20 || (r >= 0x7f && r < 0xa0);
 
+const asciiSpace = (c: number): boolean => c === 0x20 || (c >= 0x09 && c <= 0x0d);
+
 export function trimLeftSpace(s: string): string {
   let i = 0;
+  while (i < s.length && asciiSpace(s.charCodeAt(i))) i++;
+  if (i >= s.length || s.charCodeAt(i) < 0x80) return i === 0 ? s : s.slice(i);
   while (i < s.length) {
     const [r, size] = decodeRune(s, i);
     if (!isSpace(r)) break;
@@ -96,6 +100,8 @@ export function trimLeftSpace(s: string): string {
 
 export function trimRightSpace(s: string): string {
   let end = s.length;
+  while (end > 0 && asciiSpace(s.charCodeAt(end - 1))) end--;
+  if (end === 0 || s.charCodeAt(end - 1) < 0x80) return end === s.length ? s : s.slice(0, end);
   while (end > 0) {
     const [r, size] = decodeLastRune(s, end);
     if (!isSpace(r)) break;

@@ -244,7 +244,11 @@ function needsEscape(r: number, isPath: boolean): boolean {
   );
 }
 
+/** Printable ASCII other than quotes and backslash never needs escaping. */
+const PLAIN_ASCII = /^[!#-&(-[\]-~]*$/;
+
 function wordNeedsEscape(word: string): boolean {
+  if (PLAIN_ASCII.test(word)) return false;
   for (let i = 0; i < word.length; ) {
     const [r, size] = decodeRune(word, i);
     if (needsEscape(r, false)) return true;
