@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { distBin, tempDir } from "../../test/helpers.js";
-import { MAX_UNIT_FILE_BYTES, memoryUnitFs } from "../unit/fs.js";
+import { MAX_UNIT_FILE_BYTES, memoryUnitFs, nodeUnitFs } from "../unit/fs.js";
 import { runQuadlet } from "./cli.js";
 import { generateAll } from "./generate.js";
 import { TABLES } from "./keys.js";
@@ -186,7 +186,6 @@ describe("qm-quadlet robustness", () => {
     symlinkSync(".", join(dir, "b"));
     symlinkSync("c2", join(dir, "c1"));
     symlinkSync("c1", join(dir, "c2"));
-    symlinkSync("..", join(dir, "up"));
     let stderr = "";
     const status = runQuadlet(["-dryrun"], {
       argv0: "qm-quadlet",
@@ -200,6 +199,23 @@ describe("qm-quadlet robustness", () => {
     // The c1/c2 cycle cannot be listed: quadlet reports it and exits 1.
     assert.equal(status, 1);
     assert.match(stderr, /open .*\/c1: too many levels of symbolic links/);
+  });
+
+  it("a link to / does not make it walk the whole machine: the search stops at a limit, reported", (t) => {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, "a.container"), "[Container]\nImage=docker.io/x/y\n");
+    for (let i = 0; i < 30; i++) mkdirSync(join(dir, `d${i}`, "e"), { recursive: true });
+    symlinkSync("/", join(dir, "root"));
+    const r = generateAll(nodeUnitFs("/"), { env: { QUADLET_UNIT_DIRS: dir }, maxDirs: 50 });
+    assert.equal(r.searchDirs.length, 50);
+    assert.match(
+      r.errors.map((e) => e.message).join("\n"),
+      /holds more than 50 directories; not searched further/,
+    );
+    assert.deepEqual(
+      r.services.map((s) => s.serviceName),
+      ["a.service"],
+    );
   });
 
   it("a syntax error in a 10 MB line is reported with an excerpt", () => {

@@ -21,6 +21,8 @@ export interface SearchDirOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The uid whose /etc/containers/systemd/users/UID applies in user mode. */
   readonly uid?: number;
+  /** At most this many search directories (default MAX_SEARCH_DIRS). */
+  readonly maxDirs?: number;
 }
 
 /** A line quadlet logs: always, or only with -v/-dryrun (debug), or raw to stderr without its prefix. */
@@ -48,12 +50,21 @@ export const UNIT_ORDER: Readonly<Record<string, number>> = {
 
 type Filter = (path: string, user: boolean) => boolean;
 
+/**
+ * At most this many directories are searched. Quadlet has no limit: a symlink to / in a search directory
+ * makes it walk the whole machine. qm-quadlet stops and reports it instead.
+ */
+export const MAX_SEARCH_DIRS = 10_000;
+
 class SearchPath {
   readonly dirs: string[] = [];
   private readonly visited = new Set<string>();
+  /** Set when the walk stopped at the limit. */
+  overflow: string | undefined;
   constructor(
     readonly fs: ByteFs,
     readonly events: LogEvent[],
+    readonly limit = MAX_SEARCH_DIRS,
   ) {}
 
   add(path: string): void {
@@ -65,6 +76,10 @@ class SearchPath {
   append(start: string, user: boolean, filter?: Filter): void {
     const stack: string[] = [start];
     while (stack.length > 0) {
+      if (this.dirs.length >= this.limit) {
+        this.overflow ??= `search path ${goQuote(start)} holds more than ${this.limit} directories; not searched further`;
+        return;
+      }
       const path = stack.pop() as string;
       const resolved = this.fs.realpath(path);
       if (resolved instanceof FsError) {
@@ -101,9 +116,28 @@ class SearchPath {
   }
 }
 
-/** The search directories quadlet uses (getUnitDirs), as byte strings, with what it logs on the way. */
-export function searchDirs(fs: ByteFs, options: SearchDirOptions = {}, events: LogEvent[] = []): string[] {
-  const paths = new SearchPath(fs, events);
+/**
+ * The search directories quadlet uses (getUnitDirs), as byte strings, with what it logs on the way; an
+ * error when the walk stopped at the limit.
+ */
+export function searchDirs(
+  fs: ByteFs,
+  options: SearchDirOptions = {},
+  events: LogEvent[] = [],
+  errors: LoadError[] = [],
+): string[] {
+  const paths = new SearchPath(fs, events, options.maxDirs);
+  const dirs = walkSearchPath(paths, fs, options, events);
+  if (paths.overflow !== undefined) errors.push({ text: paths.overflow });
+  return dirs;
+}
+
+function walkSearchPath(
+  paths: SearchPath,
+  fs: ByteFs,
+  options: SearchDirOptions,
+  events: LogEvent[],
+): string[] {
   const env = options.env ?? {};
   const override = env.QUADLET_UNIT_DIRS;
   if (override !== undefined && override !== "") {
@@ -199,7 +233,7 @@ export function loadUnits(direct: ByteFs, options: SearchDirOptions = {}): Loade
   const fs = listingCache(direct);
   const events: LogEvent[] = [];
   const errors: LoadError[] = [];
-  const dirs = searchDirs(fs, options, events);
+  const dirs = searchDirs(fs, options, events, errors);
   const seen = new Set<string>();
   const units: UnitFile[] = [];
   for (const dir of dirs) {
