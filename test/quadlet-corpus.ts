@@ -878,5 +878,32 @@ export function specialCases(): DiffCase[] {
       },
     ),
   );
+  add(
+    simple(
+      "user-mode/dropins",
+      "container",
+      (p) => ({
+        [`config/containers/systemd/${p}-web.container`]: container("Label=base=1\n"),
+        [`config/containers/systemd/${p}-web.container.d/10.conf`]: "[Container]\nLabel=config=1\n",
+        [`runtime/containers/systemd/${p}-web.container.d/10.conf`]: "[Container]\nLabel=runtime=1\n",
+        [`runtime/containers/systemd/${p}-.container.d/20.conf`]: "[Container]\nLabel=prefix=1\n",
+        [`config/containers/systemd/container.d/30.conf`]: "[Container]\nLabel=all=1\n",
+      }),
+      {
+        alone: true,
+        flags: ["-user"],
+        unitDirs: () => undefined,
+        env: (dir) => ({ XDG_RUNTIME_DIR: `${dir}/runtime`, XDG_CONFIG_HOME: `${dir}/config` }),
+      },
+    ),
+  );
+  add(
+    simple("user-mode/no-home", "container", (p) => ({ [`${p}-a.container`]: container("") }), {
+      alone: true,
+      flags: ["-user"],
+      unitDirs: () => undefined,
+      env: () => ({ XDG_CONFIG_HOME: "relative/config" }),
+    }),
+  );
   return out;
 }
