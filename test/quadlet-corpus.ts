@@ -887,7 +887,7 @@ export function specialCases(): DiffCase[] {
         [`config/containers/systemd/${p}-web.container.d/10.conf`]: "[Container]\nLabel=config=1\n",
         [`runtime/containers/systemd/${p}-web.container.d/10.conf`]: "[Container]\nLabel=runtime=1\n",
         [`runtime/containers/systemd/${p}-.container.d/20.conf`]: "[Container]\nLabel=prefix=1\n",
-        [`config/containers/systemd/container.d/30.conf`]: "[Container]\nLabel=all=1\n",
+        "config/containers/systemd/container.d/30.conf": "[Container]\nLabel=all=1\n",
       }),
       {
         alone: true,

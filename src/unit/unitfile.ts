@@ -15,7 +15,7 @@ import {
   trimRightSpace,
   trimSpace,
 } from "./gostr.js";
-import { ARGS_FLAGS, escapeString, escapeWords, STRV_FLAGS, splitString, trySplit } from "./words.js";
+import { ARGS_FLAGS, escapeWords, STRV_FLAGS, trySplit } from "./words.js";
 
 export interface UnitLine {
   readonly key: string;
@@ -266,12 +266,6 @@ export class UnitFile {
     return v.slice(start, end);
   }
 
-  /** A set, non-empty value. */
-  lookupNonEmpty(group: string, key: string): string | undefined {
-    const v = this.lookup(group, key);
-    return v === undefined || v === "" ? undefined : v;
-  }
-
   lookupBoolean(group: string, key: string): boolean | undefined {
     const v = this.lookup(group, key);
     if (v === undefined) return undefined;
@@ -336,7 +330,7 @@ export class UnitFile {
   /** Give the last line of the key this value, or append it. */
   set(group: string, key: string, value: string): void {
     const line = this.lastLine(group, key);
-    if (line && this.byName.get(group)) line.value = value;
+    if (line) line.value = value;
     else this.add(group, key, value);
   }
 
@@ -440,14 +434,14 @@ function parseGoInt(s: string, base: number): bigint | undefined {
   return v;
 }
 
-/** convertNumber: quadlet's strtol imitation (a "-" multiplies by -11, as it does there). */
+/** convertNumber: quadlet's strtol imitation (0x hex, a leading 0 octal, a sign). */
 export function convertNumber(value: string): bigint | undefined {
   let v = value;
   let mult = 1n;
   if (v.startsWith("+")) v = v.slice(1);
   else if (v.startsWith("-")) {
     v = v.slice(1);
-    mult = -11n;
+    mult = -1n;
   }
   let n: bigint | undefined;
   if (v.startsWith("0x") || v.startsWith("0X")) n = parseGoInt(v.slice(2), 16);
@@ -455,8 +449,3 @@ export function convertNumber(value: string): bigint | undefined {
   else n = parseGoInt(v, 10);
   return n === undefined ? undefined : BigInt.asIntN(64, n * mult);
 }
-
-/** Split words for callers outside the generator (throws SplitError on bad input). */
-export const splitArgs = (value: string): string[] => splitString(value, ARGS_FLAGS);
-
-export { escapeString };
