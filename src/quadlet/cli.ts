@@ -1,113 +1,106 @@
 /**
- * qm-quadlet: the quadlet-compatible systemd generator. Same interface as podman's quadlet, so it can
- * be installed as /usr/lib/systemd/system-generators/podman-system-generator (or the user one):
- * Go-style flags (-flag or --flag, -flag=true), then the generator's output directories.
+ * qm-quadlet: the quadlet-compatible systemd generator, with podman 5.4's quadlet interface (Go flags,
+ * output directories, messages, exit statuses), so it can be installed as
+ * /usr/lib/systemd/system-generators/podman-system-generator (or the user one).
+ *
+ * Where it deliberately differs (docs/quadlet.md): it never writes outside the output directory, and it
+ * writes each service atomically.
  */
 import {
   closeSync,
+  lstatSync,
   mkdirSync,
   openSync,
   renameSync,
-  rmSync,
+  rmdirSync,
   symlinkSync,
+  unlinkSync,
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
-import { formatLocation, type QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
-import { nodeUnitFs } from "../unit/fs.js";
-import { generateAll, type OutputFile, outputFiles } from "./generate.js";
+import { byteFs, cleanPath, dirPath, joinPath, nodeUnitFs } from "../unit/fs.js";
+import { bytesBuffer, fromBytes, goQuote, toBytes } from "../unit/gostr.js";
+import { generateAll, installLinks, withHeader } from "./generate.js";
 
 export interface QuadletFlags {
   dryrun: boolean;
-  user: boolean;
+  user: boolean | undefined;
   verbose: boolean;
   noKmsgLog: boolean;
   version: boolean;
-  help: boolean;
   outputDirs: string[];
 }
 
-const BOOL_FLAGS: Record<string, keyof Omit<QuadletFlags, "outputDirs">> = {
-  dryrun: "dryrun",
-  user: "user",
-  v: "verbose",
-  "no-kmsg-log": "noKmsgLog",
-  version: "version",
-  h: "help",
-  help: "help",
+const FLAGS: Readonly<Record<string, [keyof Omit<QuadletFlags, "outputDirs">, string]>> = {
+  dryrun: ["dryrun", "Run in dryrun mode printing debug information"],
+  "no-kmsg-log": ["noKmsgLog", "Don't log to kmsg"],
+  user: ["user", "Run as systemd user"],
+  v: ["verbose", "Print debug information"],
+  version: ["version", "Print version information and exit"],
 };
 
-export const USAGE = `Usage: qm-quadlet [-dryrun] [-user] [-v] [-no-kmsg-log] [-version] [NORMAL-DIR [EARLY-DIR LATE-DIR]]
+/** Go's flag.PrintDefaults for our flags, after "Usage of PROGRAM:". */
+export function usage(program: string): string {
+  const lines = [`Usage of ${program}:`];
+  for (const name of Object.keys(FLAGS).sort()) {
+    const text = (FLAGS[name] as [string, string])[1];
+    lines.push(name.length === 1 ? `  -${name}\t${text}` : `  -${name}\n    \t${text}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
 
-Turn Podman quadlet files (.container, .volume, .network, .pod, .image) into systemd
-.service units, as podman's quadlet generator does. Install it as a systemd generator, or
-run it by hand to preview what systemd will get.
+/** What Go's flag package reports; `help` is -h/-help (exit 0), anything else exits 2. */
+export class FlagError extends Error {
+  constructor(
+    message: string,
+    readonly help = false,
+  ) {
+    super(message);
+  }
+}
 
-Options (one or two dashes; booleans also take =true/=false):
-  -dryrun        print each generated unit to stdout as "---NAME---" then its text;
-                 write nothing
-  -user          rootless mode: search the user directories and depend on
-                 podman-user-wait-network-online.service (also chosen when the program
-                 name contains "user-generator")
-  -v             log each step to stderr
-  -no-kmsg-log   do not copy log lines to /dev/kmsg
-  -version       print the version and exit
-  -help          print this help and exit
+const TRUE = ["1", "t", "T", "TRUE", "true", "True"];
+const FALSE = ["0", "f", "F", "FALSE", "false", "False"];
 
-Output directories (as systemd passes them to generators): units are written to
-NORMAL-DIR, with [Install] WantedBy=/RequiredBy=/UpheldBy=/Alias= turned into symlinks
-there. EARLY-DIR and LATE-DIR are accepted and unused. Without -dryrun, NORMAL-DIR is required.
-
-Where units are searched (first directory holding a file name wins; subdirectories too):
-  system:  /run/containers/systemd  /etc/containers/systemd  /usr/share/containers/systemd
-  -user:   $XDG_RUNTIME_DIR/containers/systemd  $XDG_CONFIG_HOME/containers/systemd
-           (or ~/.config/containers/systemd)  /etc/containers/systemd/users/UID
-           /etc/containers/systemd/users
-  QUADLET_UNIT_DIRS=DIR[:DIR...] replaces the list, e.g. to check a few files:
-    QUADLET_UNIT_DIRS=/usr/share/containers/systemd qm-quadlet -dryrun
-
-Drop-ins: NAME.container.d/*.conf, dash prefixes (foo-.container.d) and the type-wide
-container.d, from every search directory, applied in file-name order; Key= empties a list.
-
-Exit status: 0 when every unit converted; 1 when any unit failed (the others are still
-written) or on a usage error; 2 for an unknown flag. See qm-quadlet(1) and docs/quadlet.md.`;
-
-export class FlagError extends Error {}
-
-/** Parse like Go's flag package: flags first, stop at the first non-flag or at "--". */
+/** Parse like Go's flag package: flags first, stop at the first non-flag or after "--". */
 export function parseQuadletArgs(argv: readonly string[]): QuadletFlags {
   const flags: QuadletFlags = {
     dryrun: false,
-    user: false,
+    user: undefined,
     verbose: false,
     noKmsgLog: false,
     version: false,
-    help: false,
     outputDirs: [],
   };
   let i = 0;
   for (; i < argv.length; i++) {
     const arg = argv[i] as string;
-    if (arg === "--") {
-      i++;
-      break;
+    if (arg.length < 2 || arg[0] !== "-") break;
+    let body = arg.slice(1);
+    if (body[0] === "-") {
+      body = body.slice(1);
+      if (body === "") {
+        i++;
+        break;
+      }
     }
-    if (!arg.startsWith("-") || arg === "-") break;
-    const body = arg.replace(/^--?/, "");
+    if (body === "" || body[0] === "-" || body[0] === "=") throw new FlagError(`bad flag syntax: ${arg}`);
     const eq = body.indexOf("=");
     const name = eq < 0 ? body : body.slice(0, eq);
-    const field = BOOL_FLAGS[name];
-    if (!field) throw new FlagError(`flag provided but not defined: -${name}`);
+    const flag = FLAGS[name];
+    if (!flag) {
+      if (name === "help" || name === "h") throw new FlagError("", true);
+      throw new FlagError(`flag provided but not defined: -${name}`);
+    }
     let value = true;
     if (eq >= 0) {
-      const raw = body.slice(eq + 1).toLowerCase();
-      if (["1", "t", "true"].includes(raw)) value = true;
-      else if (["0", "f", "false"].includes(raw)) value = false;
-      else throw new FlagError(`invalid boolean value "${body.slice(eq + 1)}" for -${name}`);
+      const raw = body.slice(eq + 1);
+      if (TRUE.includes(raw)) value = true;
+      else if (FALSE.includes(raw)) value = false;
+      else throw new FlagError(`invalid boolean value ${goQuote(raw)} for -${name}: parse error`);
     }
-    flags[field] = value;
+    flags[flag[0]] = value as never;
   }
   flags.outputDirs = argv.slice(i) as string[];
   return flags;
@@ -117,111 +110,219 @@ export interface QuadletIo {
   readonly argv0: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly uid: number;
+  /** Output, as byte strings (see src/unit/gostr.ts) or plain ASCII. */
   stdout(text: string): void;
   stderr(text: string): void;
+  /** The process id in log lines (quadlet-generator[PID]). */
+  readonly pid?: number;
+  /** Where kernel log lines go; the default opens /dev/kmsg. */
+  readonly kmsg?: () => ((line: string) => boolean) | undefined;
 }
 
-function openKmsg(): number | undefined {
+function openKmsg(): ((line: string) => boolean) | undefined {
+  let fd: number | undefined;
   try {
-    return openSync("/dev/kmsg", "w");
+    fd = openSync("/dev/kmsg", "w");
   } catch {
     return undefined;
   }
+  return (line) => {
+    if (fd === undefined) return false;
+    try {
+      writeSync(fd, bytesBuffer(line));
+      return true;
+    } catch {
+      closeSync(fd);
+      fd = undefined;
+      return false;
+    }
+  };
 }
 
-function describe(error: QmError): string {
-  return error.location ? `${formatLocation(error.location)}: ${error.message}` : error.message;
-}
+const errnoText = (error: unknown): string => {
+  const code = (error as NodeJS.ErrnoException).code ?? "EIO";
+  const known: Record<string, string> = {
+    ENOENT: "no such file or directory",
+    EEXIST: "file exists",
+    EACCES: "permission denied",
+    ENOTDIR: "not a directory",
+    EISDIR: "is a directory",
+    ENOSPC: "no space left on device",
+    EROFS: "read-only file system",
+    ENAMETOOLONG: "file name too long",
+    ELOOP: "too many levels of symbolic links",
+  };
+  return known[code] ?? code.toLowerCase();
+};
 
-function writeAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, content, { mode: 0o644 });
-  renameSync(tmp, path);
-}
-
-function apply(file: OutputFile): void {
-  if (file.kind === "file") {
-    writeAtomic(file.path, file.content);
-    return;
+/**
+ * Whether a path stays inside the output directory (lexically, and without crossing a symlink on the way).
+ * The directory itself counts as inside: nothing is removed there, so writing to it fails as it does for quadlet.
+ */
+function insideOutput(outputDir: string, path: string): boolean {
+  const root = cleanPath(outputDir);
+  const clean = cleanPath(path);
+  if (clean === root) return true;
+  if (!clean.startsWith(root === "/" ? "/" : `${root}/`)) return false;
+  const parts = clean
+    .slice(root.length)
+    .split("/")
+    .filter((p) => p !== "");
+  let at = root;
+  for (const part of parts.slice(0, -1)) {
+    at = `${at}/${part}`;
+    try {
+      if (lstatSync(bytesBuffer(at)).isSymbolicLink()) return false;
+    } catch {
+      return true;
+    }
   }
-  mkdirSync(dirname(file.path), { recursive: true });
-  rmSync(file.path, { force: true });
-  symlinkSync(file.target, file.path);
+  return true;
 }
 
 /** Run the generator; returns the exit status. */
 export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
+  const pid = io.pid ?? process.pid;
+  const program = toBytes(io.argv0);
   let flags: QuadletFlags;
   try {
-    flags = parseQuadletArgs(argv);
+    flags = parseQuadletArgs(argv.map(toBytes));
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (flags.help) {
-    io.stdout(`${USAGE}\n`);
-    return 0;
+    const e = error as FlagError;
+    io.stderr(e.help ? usage(program) : `${e.message}\n${usage(program)}`);
+    return e.help ? 0 : 2;
   }
   if (flags.version) {
     io.stdout(`${VERSION}\n`);
     return 0;
   }
-  const user = flags.user || basename(io.argv0).includes("user-generator");
-  const kmsg = flags.dryrun || flags.noKmsgLog ? undefined : openKmsg();
-  const log = (message: string): void => {
-    const line = `quadlet-generator[${process.pid}]: ${message}\n`;
-    io.stderr(line);
-    if (kmsg !== undefined) {
-      try {
-        writeSync(kmsg, line);
-      } catch {
-        // Logging to the kernel ring is best effort, as in quadlet.
-      }
-    }
+  const base = program.slice(program.lastIndexOf("/") + 1);
+  const user = flags.user ?? base.includes("user");
+  const debug = flags.verbose || flags.dryrun;
+  let kmsg = flags.noKmsgLog || flags.dryrun ? undefined : (io.kmsg ?? openKmsg)();
+  const logf = (message: string): void => {
+    const line = `quadlet-generator[${pid}]: ${message}`;
+    const sent = kmsg?.(line) ?? false;
+    if (!sent) kmsg = undefined;
+    if (!sent || flags.dryrun) io.stderr(`${line}\n`);
   };
-  const debug = (message: string): void => {
-    if (flags.verbose) log(message);
+  const debugf = (message: string): void => {
+    if (debug) logf(message);
   };
-  try {
-    const outputDir = flags.outputDirs[0];
-    if (!flags.dryrun && outputDir === undefined) {
-      log("Missing output directory argument");
-      return 1;
+  const errors: string[] = [];
+  const finish = (): number => {
+    if (errors.length === 0) return 0;
+    logf(errors.join("\n"));
+    return 1;
+  };
+
+  if (!flags.dryrun && flags.outputDirs.length < 1) {
+    errors.push("missing output directory argument");
+    return finish();
+  }
+  const outputDir = flags.dryrun ? "" : (flags.outputDirs[0] as string);
+  if (!flags.dryrun) debugf(`Starting quadlet-generator, output to: ${outputDir}`);
+
+  const fs = nodeUnitFs("/");
+  const result = generateAll(fs, { user, env: io.env, uid: io.uid, cwd: process.cwd() });
+  for (const event of result.events) {
+    if (event.raw) io.stderr(event.text);
+    else if (event.debug) debugf(event.text);
+    else logf(event.text);
+  }
+  errors.push(...result.loadErrors);
+  if (result.units.length === 0) return finish();
+
+  if (!flags.dryrun) {
+    try {
+      mkdirSync(bytesBuffer(outputDir), { recursive: true, mode: 0o777 });
+    } catch (error) {
+      errors.push(`mkdir ${outputDir}: ${errnoText(error)}`);
+      return finish();
     }
-    debug(`Starting quadlet-generator, output to: ${outputDir ?? "(dry run)"}`);
-    // Relative QUADLET_UNIT_DIRS entries mean the current directory, as they do for quadlet.
-    const dirs = io.env.QUADLET_UNIT_DIRS;
-    const env = dirs
-      ? {
-          ...io.env,
-          QUADLET_UNIT_DIRS: dirs
-            .split(":")
-            .map((d) => (d ? resolve(d) : d))
-            .join(":"),
-        }
-      : io.env;
-    const result = generateAll(nodeUnitFs("/"), { user, env, uid: io.uid });
-    debug(`Using search directories: ${result.searchDirs.join(", ")}`);
-    for (const error of result.errors) log(`converting: ${describe(error)}`);
-    for (const service of result.services) {
-      debug(`converted ${service.sourcePath} to ${service.serviceName}`);
-      if (flags.dryrun) {
-        const shown = outputDir === undefined ? service.serviceName : `${outputDir}/${service.serviceName}`;
-        io.stdout(`---${shown}---\n${service.text}\n`);
+  }
+  for (const unit of result.units) {
+    for (const w of unit.warnings) logf(w);
+    if (!unit.service) {
+      errors.push(unit.errorText as string);
+      continue;
+    }
+    const service = unit.service.file;
+    const path = joinPath(outputDir, service.filename);
+    if (flags.dryrun) {
+      io.stdout(`---${path}---\n${service.toString()}\n`);
+      continue;
+    }
+    debugf(`writing ${goQuote(path)}`);
+    if (!insideOutput(outputDir, path)) {
+      errors.push(
+        `generating service file ${path}: refusing to write outside the output directory ${outputDir}`,
+      );
+    } else {
+      const failure = writeAtomic(path, withHeader(service));
+      if (failure) errors.push(`generating service file ${path}: ${failure}`);
+    }
+    const { links, messages } = installLinks(service);
+    for (const m of messages) logf(m);
+    for (const link of links) {
+      const linkPath = joinPath(outputDir, link.rel);
+      if (!insideOutput(outputDir, linkPath)) {
+        logf(`Can't create symlink ${link.rel}: ${linkPath} is outside the output directory ${outputDir}`);
         continue;
       }
-      for (const file of outputFiles(service, outputDir as string)) {
-        try {
-          apply(file);
-        } catch (error) {
-          log(`cannot write ${file.path}: ${(error as Error).message}`);
-          return 1;
-        }
+      const dir = dirPath(linkPath);
+      try {
+        mkdirSync(bytesBuffer(dir), { recursive: true, mode: 0o777 });
+      } catch (error) {
+        logf(`Can't create dir ${dir}: mkdir ${dir}: ${errnoText(error)}`);
+        continue;
+      }
+      debugf(`Creating symlink ${linkPath} -> ${link.target}`);
+      if (cleanPath(linkPath) !== cleanPath(outputDir)) removeLikeGo(linkPath);
+      try {
+        symlinkSync(bytesBuffer(link.target), bytesBuffer(linkPath));
+      } catch (error) {
+        logf(`Failed creating symlink ${linkPath}: symlink ${link.target} ${linkPath}: ${errnoText(error)}`);
       }
     }
-    return result.errors.length > 0 ? 1 : 0;
-  } finally {
-    if (kmsg !== undefined) closeSync(kmsg);
+  }
+  return finish();
+}
+
+/** os.Remove: a file, a symlink or an empty directory; failures are ignored, as quadlet ignores them. */
+function removeLikeGo(path: string): void {
+  try {
+    unlinkSync(bytesBuffer(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EPERM") return;
+    try {
+      rmdirSync(bytesBuffer(path));
+    } catch {
+      // Not empty: the symlink that follows fails, as it does for quadlet.
+    }
   }
 }
+
+/** Write a file by renaming a complete temporary one over it; returns quadlet-style failure text. */
+function writeAtomic(path: string, content: string): string | undefined {
+  const tmp = `${path}.qm-quadlet-${process.pid}`;
+  try {
+    writeFileSync(bytesBuffer(tmp), bytesBuffer(content), { mode: 0o666, flag: "wx" });
+  } catch (error) {
+    return `open ${path}: ${errnoText(error)}`;
+  }
+  try {
+    renameSync(bytesBuffer(tmp), bytesBuffer(path));
+    return undefined;
+  } catch (error) {
+    try {
+      unlinkSync(bytesBuffer(tmp));
+    } catch {
+      // Nothing left to clean up.
+    }
+    return `open ${path}: ${errnoText(error)}`;
+  }
+}
+
+export { byteFs, fromBytes };

@@ -1,21 +1,22 @@
 export {
   type ConvertOptions,
-  convertUnit,
-  type GeneratedService,
-  type InstallInfo,
+  containerName,
+  convertUnitFile,
   type UnitInfo,
   type UnitType,
-  unitInfo,
 } from "./convert.js";
 export {
+  type GeneratedService,
   type GenerateOptions,
   type GenerateResult,
   generateAll,
   generateService,
   generateServiceFrom,
+  type InstallInfo,
   loadEffectiveUnit,
   loadEffectiveUnitFrom,
   type OutputFile,
   outputFiles,
+  type ServiceEntry,
+  type ServiceSection,
 } from "./generate.js";
-export type { ServiceEntry, ServiceSection } from "./service.js";

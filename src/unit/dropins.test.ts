@@ -2,16 +2,18 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   discoverUnits,
-  dropinDirNames,
+  dropinFiles,
   expandSearchDirs,
   findDropins,
-  loadUnitFile,
+  loadUnits,
   unitSearchDirs,
 } from "./dropins.js";
-import { memoryUnitFs } from "./fs.js";
+import { byteFs, memoryUnitFs } from "./fs.js";
+import { Unit } from "./unit.js";
+import { UnitFile } from "./unitfile.js";
 
 describe("search directories", () => {
-  it("system, user and QUADLET_UNIT_DIRS", () => {
+  it("system, user and QUADLET_UNIT_DIRS (up to the first relative entry)", () => {
     assert.deepEqual(unitSearchDirs(), [
       "/run/containers/systemd",
       "/etc/containers/systemd",
@@ -22,23 +24,25 @@ describe("search directories", () => {
       [
         "/run/user/1000/containers/systemd",
         "/home/u/.config/containers/systemd",
-        "/etc/containers/systemd/users/1000",
         "/etc/containers/systemd/users",
+        "/etc/containers/systemd/users/1000",
       ],
     );
-    assert.deepEqual(unitSearchDirs({ env: { QUADLET_UNIT_DIRS: "/a::/b" } }), ["/a", "/b"]);
+    assert.deepEqual(unitSearchDirs({ env: { QUADLET_UNIT_DIRS: "/a:/b:rel:/c" } }), ["/a", "/b"]);
   });
 
-  it("walks subdirectories; the first directory holding a name wins", () => {
+  it("walks subdirectories (not NAME.d ones); the first directory holding a name wins", () => {
     const fs = memoryUnitFs({
       "/etc/containers/systemd/a.container": "[Container]\nImage=etc\n",
       "/etc/containers/systemd/sub/b.container": "[Container]\nImage=sub\n",
+      "/etc/containers/systemd/x.d/c.container": "[Container]\nImage=hidden\n",
       "/etc/containers/systemd/users/c.container": "[Container]\nImage=user\n",
       "/usr/share/containers/systemd/a.container": "[Container]\nImage=usr\n",
       "/usr/share/containers/systemd/notes.txt": "x",
     });
     const dirs = expandSearchDirs(fs, unitSearchDirs());
     assert.deepEqual(dirs, [
+      "/run/containers/systemd",
       "/etc/containers/systemd",
       "/etc/containers/systemd/sub",
       "/usr/share/containers/systemd",
@@ -52,22 +56,29 @@ describe("search directories", () => {
 
 describe("drop-ins", () => {
   it("names the directories from most to least specific", () => {
-    assert.deepEqual(dropinDirNames("foo-bar-baz.container"), [
+    const dirs = (name: string): string[] => {
+      const u = new UnitFile();
+      u.filename = name;
+      return u.dropinDirs();
+    };
+    assert.deepEqual(dirs("foo-bar-baz.container"), [
       "foo-bar-baz.container.d",
       "foo-bar-.container.d",
       "foo-.container.d",
       "container.d",
     ]);
-    assert.deepEqual(dropinDirNames("web@1.container"), [
-      "web@1.container.d",
-      "web@.container.d",
+    assert.deepEqual(dirs("web-x@1.container"), [
+      "web-x@1.container.d",
+      "web-x@.container.d",
+      "web-@.container.d",
+      "web-.container.d",
       "container.d",
     ]);
   });
 
-  it("shadows by file name and applies in lexicographic order, keeping provenance", () => {
+  it("search directory before specificity; a name seen first wins; applied in byte order", () => {
     const fs = memoryUnitFs({
-      "/etc/u/foo-bar.container": "[Container]\nImage=x\nDropCapability=a\n",
+      "/usr/u/foo-bar.container": "[Container]\nImage=x\nDropCapability=a\n",
       "/etc/u/container.d/10-all.conf": "[Container]\nLabel=from=type-wide\n",
       "/etc/u/container.d/50-override.conf": "[Container]\nLabel=layer=type\n",
       "/etc/u/foo-.container.d/50-override.conf": "[Container]\nLabel=layer=prefix\n",
@@ -80,15 +91,16 @@ describe("drop-ins", () => {
     assert.deepEqual(findDropins(fs, dirs, "foo-bar.container"), [
       "/etc/u/container.d/10-all.conf",
       "/etc/u/foo-bar.container.d/20-reset.conf",
-      "/usr/u/foo-bar.container.d/50-override.conf",
+      "/etc/u/foo-.container.d/50-override.conf",
     ]);
-    const unit = loadUnitFile(fs, dirs, { name: "foo-bar.container", path: "/etc/u/foo-bar.container" });
+    const loaded = loadUnits(byteFs(fs), { env: { QUADLET_UNIT_DIRS: dirs.join(":") } });
+    const unit = Unit.fromUnitFile(loaded.units[0] as UnitFile);
     assert.deepEqual(unit.words("Container", "DropCapability"), ["b"]);
     assert.deepEqual(
       [...unit.keyValues("Container", "Label")],
       [
         ["from", "type-wide"],
-        ["layer", "specific"],
+        ["layer", "prefix"],
       ],
     );
     const last = unit.last("Container", "DropCapability");
@@ -97,5 +109,26 @@ describe("drop-ins", () => {
       ["/etc/u/foo-bar.container.d/20-reset.conf", 3, 16],
     );
     assert.equal(unit.sources.length, 4);
+    assert.deepEqual(dropinFiles(byteFs(fs), loaded.units[0] as UnitFile, []), []);
+  });
+
+  it("a unit file that does not parse drops every unit of its directory, as quadlet does", () => {
+    const fs = memoryUnitFs({
+      "/u/a.container": "[Container]\nImage=x\n",
+      "/u/b.container": "[Container]\nnot a key\n",
+      "/u/sub/a.container": "[Container]\nImage=y\n",
+      "/u/sub/c.container": "[Container]\nImage=z\n",
+    });
+    const loaded = loadUnits(byteFs(fs), { env: { QUADLET_UNIT_DIRS: "/u" } });
+    assert.deepEqual(
+      loaded.units.map((u) => u.path),
+      ["/u/sub/c.container"],
+    );
+    assert.deepEqual(
+      loaded.errors.map((e) => e.text),
+      [
+        'error loading "/u/b.container", file contains line 2: \u00e2\u0080\u009cnot a key\u00e2\u0080\u009d which is not a key-value pair, group, or comment',
+      ],
+    );
   });
 });

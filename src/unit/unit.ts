@@ -1,10 +1,14 @@
 /**
  * The effective unit: a base file with its drop-ins applied, every value remembering the file and
- * line that set it. Lookups follow quadlet: list keys accumulate in order and an empty assignment
- * resets what came before; single-value keys take the last assignment.
+ * line that set it, as text. It is read with quadlet's own parser (unitfile.ts), so its values are the
+ * ones quadlet sees. Lookups follow quadlet: list keys accumulate in order and an empty assignment
+ * resets what came before; single-value keys take the last assignment. Words split the way systemd
+ * splits [Service] values, which is what direct mode needs them for.
  */
 import { ExitCode, QmError, type SourceLocation } from "../core/errors.js";
+import { fromBytes } from "./gostr.js";
 import { entriesOf, type UnitDocument, type UnitEntry } from "./syntax.js";
+import type { UnitFile } from "./unitfile.js";
 import { parseBoolean, parseKeyValueWords, splitWords, ValueSyntaxError } from "./values.js";
 
 export interface UnitValue {
@@ -29,6 +33,29 @@ export class Unit {
     readonly sections: readonly UnitSection[],
     readonly sources: readonly string[],
   ) {}
+
+  /** The unit quadlet merged (base file and drop-ins), values decoded as UTF-8. */
+  static fromUnitFile(file: UnitFile): Unit {
+    const sections = file.groups
+      .filter((g) => g.name !== "")
+      .map((g) => ({
+        name: fromBytes(g.name),
+        entries: g.lines
+          .filter((l) => !l.isComment)
+          .map((l) => {
+            const source = fromBytes(l.file ?? file.path);
+            return {
+              section: fromBytes(g.name),
+              key: fromBytes(l.key),
+              value: fromBytes(l.value),
+              file: source,
+              line: l.line ?? 1,
+              column: l.column ?? 1,
+            };
+          }),
+      }));
+    return new Unit(fromBytes(file.filename), fromBytes(file.path), sections, file.sources.map(fromBytes));
+  }
 
   /** Merge documents in order: the base first, then drop-ins. Sections keep first-seen order. */
   static fromDocuments(name: string, path: string, docs: readonly UnitDocument[]): Unit {

@@ -251,7 +251,7 @@ function explainPair(podman: string, ours: string): string | undefined {
   const execStart = "[Service] ExecStart=";
   if (podman.startsWith(execStart) && ours.startsWith(execStart)) {
     if (JSON.stringify(podmanOptions(podman)) === JSON.stringify(podmanOptions(ours))) {
-      return "same podman options in another order (podman 5.4's quadlet emits --tz, --pids-limit, --read-only-tmpfs and --network before --sdnotify; qm-quadlet follows the order of current quadlet sources); podman does not depend on the order of different options";
+      return "same podman options in another order (podman 5.4's quadlet emits some options, e.g. --tz and --pids-limit, in Go map order, which changes from run to run); podman does not depend on the order of different options";
     }
   }
   return undefined;
