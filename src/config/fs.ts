@@ -1,4 +1,5 @@
 import { type LinkPolicy, SafeRoot } from "../engine/safe-fs.js";
+import { nodeUnitFs, type UnitFs } from "../unit/fs.js";
 import { QmPaths } from "./defaults.js";
 
 export interface PartitionTrees {
@@ -18,4 +19,9 @@ export function qmRootFs(root: string, trees: PartitionTrees = QmPaths): SafeRoo
     [trees.rootfs]: "confine",
   };
   return new SafeRoot(root, policies);
+}
+
+/** Unit files under a root as qm reads them on the host: no link followed below the partition's /etc and /var. */
+export function qmUnitFs(root: string, trees: PartitionTrees = QmPaths): UnitFs {
+  return nodeUnitFs(root, { refuseLinksBelow: [trees.rwEtc, trees.rwVar] });
 }

@@ -9,12 +9,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
-import { qmRootFs } from "../config/fs.js";
+import { qmRootFs, qmUnitFs } from "../config/fs.js";
 import { ExitCode, QmError } from "../core/errors.js";
 import { pathProblem } from "../core/text.js";
 import { run } from "../engine/exec.js";
 import { SafeDir, type SafeRoot } from "../engine/safe-fs.js";
-import { nodeUnitFs } from "../unit/fs.js";
 import { afterMessages } from "./build.js";
 import { catalogNames, type DropinPackage, loadPackage, readMarker, sha256 } from "./package.js";
 import { dependencyNames, readPackageFile } from "./pkgfile.js";
@@ -259,7 +258,7 @@ export async function installDirect(pkg: DropinPackage, options: InstallOptions)
   const stale = (previous?.files ?? [])
     .map((f) => f.path)
     .filter((p) => !pkg.files.some((f) => f.destination === p));
-  const report = validateFiles(nodeUnitFs(root), pkg.files, { removed: new Set(stale) });
+  const report = validateFiles(qmUnitFs(root), pkg.files, { removed: new Set(stale) });
 
   // Intent log: record the directories and files before creating them.
   const dirs = missingDirs(fs, [
@@ -406,7 +405,7 @@ export async function installPackageFile(file: string, options: InstallOptions):
     state,
     upgrading,
   );
-  const report = validateFiles(nodeUnitFs(root), info.files);
+  const report = validateFiles(qmUnitFs(root), info.files);
   const notes = [...report.notes];
   let output: string;
   // qm itself usually comes from npm or make install, not from the package manager. It is present (it runs this

@@ -3,9 +3,10 @@
  * the package each came from, and whether the running partition still uses an older configuration.
  */
 import { posix } from "node:path";
+import { qmUnitFs } from "../config/fs.js";
 import { toQmError } from "../core/errors.js";
 import { readRunState, restartPending, runtimeUnitName } from "../partition/runstate.js";
-import { expandSearchDirs, findDropins, nodeUnitFs, unitSearchDirs } from "../unit/index.js";
+import { expandSearchDirs, findDropins, unitSearchDirs } from "../unit/index.js";
 import { type Manager, managedBy, readState } from "./install.js";
 import { catalogNames, loadPackage, readMarker } from "./package.js";
 
@@ -87,7 +88,7 @@ export async function listDropins(root: string, options: ListOptions = {}): Prom
     });
   }
 
-  const fs = nodeUnitFs(root);
+  const fs = qmUnitFs(root);
   const effective = findDropins(fs, expandSearchDirs(fs, unitSearchDirs()), "qm.container");
   const dropins: ListedDropin[] = effective.map((path) => ({
     path,

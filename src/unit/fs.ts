@@ -19,6 +19,8 @@ import {
   statSync,
 } from "node:fs";
 import { join } from "node:path";
+import { QmError } from "../core/errors.js";
+import { SafeDir } from "../engine/safe-fs.js";
 import { bytesBuffer, compareBytes, fromBytes, toBytes } from "./gostr.js";
 
 export interface DirEntry {
@@ -56,6 +58,7 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
   // Not errno values: what qm-quadlet refuses to read.
   QM_TOO_LARGE: `file is larger than ${MAX_UNIT_FILE_BYTES / 1024 / 1024} MiB`,
   QM_NOT_REGULAR: "not a regular file",
+  QM_LINK: "a symbolic link in a tree whose links qm does not follow",
 };
 
 /** An *os.PathError: "op path: reason". `path` is a byte string. */
@@ -142,17 +145,41 @@ function evalSymlinksUnder(root: Buffer, path: string): string | FsError {
   return `/${resolved.join("/")}`;
 }
 
+export interface NodeUnitFsOptions {
+  /**
+   * Logical directories below which no symbolic link is followed (trees a less trusted party writes, such as the
+   * partition's /etc seen from the host): a link there reads as an error, never as the file it points to.
+   */
+  readonly refuseLinksBelow?: readonly string[];
+}
+
 /**
  * The real file system under `root` (default "/"). Symbolic links are followed, as quadlet does; under
- * another root they resolve inside it.
+ * another root they resolve inside it; below `refuseLinksBelow` they are refused.
  */
-export function nodeUnitFs(root = "/"): UnitFs {
+export function nodeUnitFs(root = "/", options: NodeUnitFsOptions = {}): UnitFs {
   const rooted = root !== "/";
+  const refused = (options.refuseLinksBelow ?? []).map((d) => cleanPath(d));
+  /** The first link on `p` below a refused directory (as an FsError for `op`), or null. */
+  const linkBelow = (p: string, op: string): FsError | null => {
+    const logical = cleanPath(fromBytes(p));
+    const dir = refused.find((d) => logical.startsWith(`${d}/`));
+    if (dir === undefined) return null;
+    try {
+      const entry = new SafeDir(join(root, dir), "refuse").lstat(logical.slice(dir.length));
+      return entry?.kind === "symlink" ? new FsError(op, p, "QM_LINK") : null;
+    } catch (error) {
+      if (error instanceof QmError && error.code === "QM_UNSAFE_PATH") return new FsError(op, p, "QM_LINK");
+      return null;
+    }
+  };
   // Under "/" a relative path stays relative to the working directory, as it does for quadlet.
   const at = (p: string): string => (rooted ? join(root, p) : p);
   const rootBytes = Buffer.from(root.replace(/\/+$/, ""));
   /** Where a logical path is on the host: itself under "/", its resolved place below another root. */
   const host = (p: string, op: string): Buffer | FsError => {
+    const link = linkBelow(p, op);
+    if (link) return link;
     if (!rooted) return bytesBuffer(p);
     const real = evalSymlinksUnder(rootBytes, p);
     if (real instanceof FsError) return new FsError(op, p, real.code);
@@ -193,6 +220,8 @@ export function nodeUnitFs(root = "/"): UnitFs {
       }
     },
     realpath(path) {
+      const link = linkBelow(path, "lstat");
+      if (link) return link;
       if (rooted) return evalSymlinksUnder(rootBytes, path);
       try {
         return realpathSync.native(bytesBuffer(path), { encoding: "buffer" }).toString("latin1");
@@ -220,6 +249,7 @@ export function nodeUnitFs(root = "/"): UnitFs {
       return typeof r === "string" ? fromBytes(r) : undefined;
     },
     list(path) {
+      if (linkBelow(toBytes(path), "open")) return undefined;
       let names: string[];
       try {
         names = readdirSync(at(path));
@@ -228,6 +258,7 @@ export function nodeUnitFs(root = "/"): UnitFs {
       }
       const out: DirEntry[] = [];
       for (const name of names) {
+        if (linkBelow(toBytes(join(path, name)), "stat")) continue;
         try {
           const st = statSync(join(at(path), name));
           if (st.isDirectory()) out.push({ name, kind: "dir" });
@@ -239,6 +270,7 @@ export function nodeUnitFs(root = "/"): UnitFs {
       return out.sort(byName);
     },
     exists(path) {
+      if (linkBelow(toBytes(path), "stat")) return false;
       try {
         statSync(at(path));
         return true;

@@ -154,6 +154,19 @@ describe("links planted below a root are never followed out of it", { skip }, ()
     assert.deepEqual(readdirSync(outside), [], "the nested unit was written through the link");
   });
 
+  test("a nested unit that is a link out of the partition's /etc is never read", (t) => {
+    const dir = tempDir(t, "qm-hostile-nested-");
+    const root = partitionRoot(dir);
+    // A host file (inside the root, outside the partition's tree) that is no unit: read, it would fail the
+    // directory's units.
+    mkdirSync(join(root, "etc/qm/containers/systemd"), { recursive: true });
+    writeFileSync(join(root, "etc/app.secret"), "root:$6$SECRETHASH:19000\n");
+    symlinkSync("../../../app.secret", join(root, "etc/qm/containers/systemd/evil.container"));
+    const r = qm("dropin", "install", "kvm", "--root", root);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout + r.stderr, /SECRETHASH|evil/);
+  });
+
   test("qm setup refuses a partition /etc/qm/containers that is a link", (t) => {
     const dir = tempDir(t, "qm-hostile-setup-");
     const root = join(dir, "root");
