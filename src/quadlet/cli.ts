@@ -8,6 +8,8 @@
  */
 import {
   closeSync,
+  constants,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -122,8 +124,13 @@ export interface QuadletIo {
 function openKmsg(): ((line: string) => boolean) | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync("/dev/kmsg", "w");
+    // Never created: where /dev/kmsg is missing (containers, chroots) a regular file there would hide it.
+    fd = openSync("/dev/kmsg", constants.O_WRONLY | constants.O_NOFOLLOW);
   } catch {
+    return undefined;
+  }
+  if (!fstatSync(fd).isCharacterDevice()) {
+    closeSync(fd);
     return undefined;
   }
   return (line) => {
