@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
@@ -23,4 +23,15 @@ export function tempDir(t: TestContext, prefix = "qm-test-"): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** DIR/root holding the shipped qm.container where quadlet finds it: a root for sub-package and setup tests. */
+export function quadletRoot(dir: string): string {
+  const root = join(dir, "root");
+  mkdirSync(join(root, "usr/share/containers/systemd"), { recursive: true });
+  cpSync(
+    join(repoRoot, "share/containers/systemd/qm.container"),
+    join(root, "usr/share/containers/systemd/qm.container"),
+  );
+  return root;
 }

@@ -1,4 +1,5 @@
 import { ExitCode, QmError } from "../core/errors.js";
+import { stringEnd } from "../hooks/json.js";
 
 /**
  * Everything doctor reads from a host, as plain JSON. The collector (collect.ts) fills it from the live host;
@@ -198,18 +199,6 @@ function scanJson(text: string, path?: readonly Step[]): Scanned | undefined {
         return bad(c === undefined ? "unexpected end of file" : `unexpected ${show(c)}`);
       }
     }
-  }
-}
-
-function stringEnd(text: string, at: number): number {
-  let from = at + 1;
-  for (;;) {
-    const quote = text.indexOf('"', from);
-    if (quote < 0) return -1;
-    let backslash = quote - 1;
-    while (backslash > at && text.charCodeAt(backslash) === 92) backslash--;
-    if ((quote - 1 - backslash) % 2 === 0) return quote + 1;
-    from = quote + 1;
   }
 }
 

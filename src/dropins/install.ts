@@ -476,7 +476,8 @@ export function packageNameFor(name: string): string {
 async function dependsOnQm(fs: SafeRoot, via: "dpkg" | "rpm", pkg: string): Promise<boolean> {
   const r =
     via === "dpkg"
-      ? await run("dpkg-query", [`--admindir=${fs.resolve(DPKG_ADMIN)}`, "-W", "-f", "${Depends}", pkg], {
+      ? // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format, not a template
+        await run("dpkg-query", [`--admindir=${fs.resolve(DPKG_ADMIN)}`, "-W", "-f", "${Depends}", pkg], {
           allowFailure: true,
         })
       : await run("rpm", [...rpmBase(fs), "-q", "--requires", pkg], { allowFailure: true });

@@ -30,7 +30,7 @@ const isUnsafeInteger = (literal: string): boolean =>
   /^-?\d+$/.test(literal) && !Number.isSafeInteger(Number(literal));
 
 /** Index just past the string literal opening at `at`, or -1 when it is not closed. */
-function stringEnd(text: string, at: number): number {
+export function stringEnd(text: string, at: number): number {
   let from = at + 1;
   for (;;) {
     const quote = text.indexOf('"', from);

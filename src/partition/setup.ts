@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
@@ -9,8 +9,8 @@ import { bundleFileName, shareDir, siblingBundle } from "../core/paths.js";
 import { isHostname } from "../core/text.js";
 import { parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
-import { readText, underRoot, writeFileAtomic } from "../engine/fs.js";
-import { mountsUnder, removeTree } from "../engine/host.js";
+import { readText, writeFileAtomic } from "../engine/fs.js";
+import { mountsUnder } from "../engine/host.js";
 import type { SafeRoot } from "../engine/safe-fs.js";
 import { which } from "../engine/which.js";
 import { assertReplaceable, buildRootfs, readMarker } from "../rootfs/build.js";
@@ -303,7 +303,8 @@ const builderPackage: Readonly<Record<string, string>> = { mmdebstrap: "mmdebstr
 /** Everything that can be known wrong before the first change: setup either fails here or changes things. */
 function preflight(o: SetupOptions, source?: RootfsSource): void {
   validateRoot(o);
-  const rootfs = underRoot(o.root, o.paths.rootfs);
+  const fs = setupFs(o);
+  const rootfs = fs.resolve(o.paths.rootfs);
   if (source && readMarker(rootfs)?.fingerprint !== sourceFingerprint(source)) assertReplaceable(rootfs);
   const builder = source && builderPackage[source.kind];
   if (builder && which(builder, { pathOnly: true }) === null) {
@@ -316,8 +317,8 @@ function preflight(o: SetupOptions, source?: RootfsSource): void {
       },
     );
   }
-  const agentConfPath = underRoot(o.root, QmPaths.agentConf);
-  const agentConf = readText(agentConfPath);
+  const agentConfPath = fs.hostPath(QmPaths.agentConf);
+  const agentConf = fs.readText(QmPaths.agentConf);
   const problem = agentConf === null ? null : checkBluechiConf(agentConf);
   if (problem) {
     throw new QmError("QM_SETUP_AGENT_CONF", problem.message, {

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { generateService, loadEffectiveUnit } from "../../src/quadlet/index.js";
-import { distBin, repoRoot, rootSkipReason, tempDir } from "../helpers.js";
+import { distBin, quadletRoot, repoRoot, rootSkipReason, tempDir } from "../helpers.js";
 import { testPartition } from "../partition-fixture.js";
 
 const skip = rootSkipReason();
@@ -44,12 +44,7 @@ function listing(root: string, except: readonly string[] = []): string[] {
 
 /** A target root with the partition's qm.container installed and placeholder device files (never mknod). */
 function partitionRoot(dir: string): string {
-  const root = join(dir, "root");
-  mkdirSync(join(root, "usr/share/containers/systemd"), { recursive: true });
-  cpSync(
-    join(repoRoot, "share/containers/systemd/qm.container"),
-    join(root, "usr/share/containers/systemd/qm.container"),
-  );
+  const root = quadletRoot(dir);
   mkdirSync(join(root, "dev/net"), { recursive: true });
   writeFileSync(join(root, "dev/kvm"), "");
   writeFileSync(join(root, "dev/net/tun"), "");

@@ -8,7 +8,6 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
   chmodSync,
-  cpSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -18,7 +17,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { distBin, repoRoot, rootSkipReason, tempDir } from "../helpers.js";
+import { distBin, quadletRoot, rootSkipReason, tempDir } from "../helpers.js";
 
 const skip = rootSkipReason();
 
@@ -47,17 +46,6 @@ function customPackage(
   };
   writeFileSync(join(pkg, "dropin.json"), JSON.stringify(manifest, null, 2));
   return pkg;
-}
-
-/** A root with the shipped qm.container, as the sub-package tests use. */
-function partitionRoot(dir: string): string {
-  const root = join(dir, "root");
-  mkdirSync(join(root, "usr/share/containers/systemd"), { recursive: true });
-  cpSync(
-    join(repoRoot, "share/containers/systemd/qm.container"),
-    join(root, "usr/share/containers/systemd/qm.container"),
-  );
-  return root;
 }
 
 describe("manifest text never becomes code or fields in a package", { skip }, () => {
@@ -143,7 +131,7 @@ describe("command-line text never becomes lines of a generated file", { skip }, 
 describe("links planted below a root are never followed out of it", { skip }, () => {
   test("qm dropin install refuses a partition /etc/qm/containers/systemd that is a link", (t) => {
     const dir = tempDir(t, "qm-hostile-link-");
-    const root = partitionRoot(dir);
+    const root = quadletRoot(dir);
     const outside = join(dir, "outside");
     mkdirSync(outside);
     mkdirSync(join(root, "etc/qm/containers"), { recursive: true });
@@ -156,7 +144,7 @@ describe("links planted below a root are never followed out of it", { skip }, ()
 
   test("a nested unit that is a link out of the partition's /etc is never read", (t) => {
     const dir = tempDir(t, "qm-hostile-nested-");
-    const root = partitionRoot(dir);
+    const root = quadletRoot(dir);
     // A host file (inside the root, outside the partition's tree) that is no unit: read, it would fail the
     // directory's units.
     mkdirSync(join(root, "etc/qm/containers/systemd"), { recursive: true });
@@ -194,7 +182,7 @@ describe("links planted below a root are never followed out of it", { skip }, ()
       files: [{ source: "a.conf", destination: "/etc/qm/containers/containers.conf.d/a.conf" }],
     });
     symlinkSync(secret, join(pkg, "a.conf"));
-    const root = partitionRoot(dir);
+    const root = quadletRoot(dir);
     for (const args of [
       ["build", pkg, "--format", "deb", "--output", join(dir, "out")],
       ["install", pkg, "--root", root],
@@ -238,7 +226,7 @@ describe("state files below a root are checked before anything is removed", { sk
 
   test("qm dropin remove refuses a dropins.json whose paths climb out of the root", (t) => {
     const dir = tempDir(t, "qm-hostile-dropins-");
-    const root = partitionRoot(dir);
+    const root = quadletRoot(dir);
     assert.equal(qm("dropin", "install", "kvm", "--root", root).code, 0);
     const victim = join(dir, "victim");
     writeFileSync(victim, "keep me\n");
@@ -277,7 +265,7 @@ describe("nothing of a package installed into an image root runs on this machine
     }
     const deb = join(dir, "qm-evil_1.0_all.deb");
     assert.equal(spawnSync("dpkg-deb", ["--root-owner-group", "-b", tree, deb]).status, 0);
-    const root = partitionRoot(dir);
+    const root = quadletRoot(dir);
     const r = qm("dropin", "install", deb, "--root", root);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(
