@@ -144,3 +144,46 @@ test("summary counts and the run verdict", () => {
   assert.equal(reportPassed({ summary: { ...s, ERROR: 1 } }), false);
   assert.equal(reportPassed({ summary: { ...s, FAIL: 1 } }), false);
 });
+
+test("failure reasons quote what was seen, trimmed, or say that nothing was", () => {
+  const refused = (output: string) => ({ policy: "SCHED_BATCH", code: 3, output });
+  assert.equal(schedulerVerdict([refused("chrt: no\n")]).reason, "SCHED_BATCH refused (chrt: no)");
+  assert.equal(schedulerVerdict([refused(" \n")]).reason, "SCHED_BATCH refused (exit 3)");
+  assert.equal(
+    schedulerVerdict([eperm("SCHED_RR"), eperm("SCHED_FIFO")]).reason,
+    "SCHED_RR refused without ENOSYS, so not by the seccomp profile (chrt: failed to set pid 0's policy: Operation not permitted); " +
+      "SCHED_FIFO refused without ENOSYS, so not by the seccomp profile (chrt: failed to set pid 0's policy: Operation not permitted)",
+  );
+  assert.equal(
+    setattrVerdict({ policy: "SCHED_DEADLINE", code: 1, output: "Invalid argument\n" }).reason,
+    "refused, but not with EPERM: Invalid argument",
+  );
+  const queues = { sysctl: "4", limit: 4, created: 4, hostCreated: 1, hostAttempted: 1 };
+  assert.equal(
+    mqueueVerdict({ ...queues, refusal: "Permission denied\n" }).reason,
+    "queue 5 was not refused with ENOSPC (Permission denied)",
+  );
+  assert.equal(
+    mqueueVerdict({ ...queues, refusal: "\n" }).reason,
+    "queue 5 was not refused with ENOSPC (no error)",
+  );
+  assert.equal(
+    memoryVerdict(8e9, SERVICE, [trial({ trial: 3, oomKills: 0, victims: [], hogRun: "" })]).reason,
+    "trial 3: no OOM kill happened (the hogs' container: no output)",
+  );
+});
+
+test("memory: the ASIL stand-in keeps 95% of its memory resident, no less", () => {
+  assert.equal(memoryVerdict(100, SERVICE, [trial({ asilRssBytes: 95 })]).status, "PASS");
+  assert.equal(
+    memoryVerdict(100, SERVICE, [trial({ asilRssBytes: 94 })]).reason,
+    "trial 1: the ASIL stand-in lost memory (resident 94 of 100 bytes)",
+  );
+});
+
+test("OOM victims: the memory cgroup comes only from a line that starts with oom-kill:", () => {
+  const quoted = `printk: ${KMSG[0]}`;
+  assert.deepEqual(oomVictims([quoted, KMSG[1] as string]), [
+    { pid: 6145, command: "dd", oomScoreAdj: 750, memcg: null },
+  ]);
+});
