@@ -54,6 +54,7 @@ describe("direct plan: the podman command, literally", () => {
 
   test("specifiers and environment expand as systemd would for qm.service", () => {
     assert.equal(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${VAR}, not a template
       argv(service("podman", "run", "%t/%n/%N/%p/x%iy%h/%u/%U/%H/${A}", "$PODMAN_SYSTEMD_UNIT"), {
         environment: { A: "a" },
       }),
