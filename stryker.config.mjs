@@ -14,7 +14,12 @@ export const groups = {
     "src/partition/seccomp.ts",
   ],
   hooks: ["src/hooks/*.ts", "!src/hooks/testing.ts"],
-  dropins: ["src/dropins/manifest.ts", "src/dropins/validate.ts", "src/dropins/package.ts"],
+  dropins: [
+    "src/dropins/manifest.ts",
+    "src/dropins/validate.ts",
+    "src/dropins/package.ts",
+    "src/dropins/metadata.ts",
+  ],
   ffi: ["src/ffi/model.ts"],
   doctor: ["src/doctor/checks.ts", "src/doctor/facts.ts"],
   qmctl: ["src/qmctl/args.ts"],

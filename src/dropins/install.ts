@@ -14,7 +14,7 @@ import { ExitCode, QmError } from "../core/errors.js";
 import { pathProblem } from "../core/text.js";
 import { run } from "../engine/exec.js";
 import { SafeDir, type SafeRoot } from "../engine/safe-fs.js";
-import { afterMessages } from "./build.js";
+import { afterMessages } from "./metadata.js";
 import { catalogNames, type DropinPackage, loadPackage, readMarker, sha256 } from "./package.js";
 import { dependencyNames, readPackageFile } from "./pkgfile.js";
 import { validateFiles } from "./validate.js";

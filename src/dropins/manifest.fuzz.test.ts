@@ -8,8 +8,8 @@ import { test } from "node:test";
 import fc from "fast-check";
 import { fuzz, hostileString } from "../../test/fuzz.js";
 import { QmError } from "../core/errors.js";
-import { debControl, rpmSpec, scriptlet } from "./build.js";
 import { type Manifest, parseManifest } from "./manifest.js";
+import { debControl, rpmSpec, scriptlet } from "./metadata.js";
 import type { DropinPackage } from "./package.js";
 
 /** Mostly well-formed values, so that many manifests are accepted, with hostile text mixed into every field. */

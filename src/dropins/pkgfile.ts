@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, QmError } from "../core/errors.js";
 import { run } from "../engine/exec.js";
-import type { PackageFormat } from "./build.js";
+import type { PackageFormat } from "./metadata.js";
 import { fileKind, type PackageFile } from "./package.js";
 
 export interface PackageFileInfo {

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { ExitCode, QmError } from "../../core/errors.js";
-import { type BuildResult, buildPackage, type PackageFormat } from "../../dropins/build.js";
+import { type BuildResult, buildPackage } from "../../dropins/build.js";
 import {
   type InstallReport,
   installDirect,
@@ -8,6 +8,7 @@ import {
   removeInstalled,
 } from "../../dropins/install.js";
 import { type ListReport, listDropins } from "../../dropins/list.js";
+import type { PackageFormat } from "../../dropins/metadata.js";
 import { loadPackage } from "../../dropins/package.js";
 import { packageFormat } from "../../dropins/pkgfile.js";
 import { scaffold } from "../../dropins/scaffold.js";
