@@ -310,3 +310,31 @@ describe("qm setup stops only the builder it started", { skip }, () => {
     }
   });
 });
+
+describe("the generator writes nothing outside its output directory", { skip }, () => {
+  test("qm-quadlet never creates /dev/kmsg where it is missing (a file there would hide the device)", (t) => {
+    const dir = tempDir(t, "qm-hostile-kmsg-");
+    const units = join(dir, "units");
+    mkdirSync(units);
+    writeFileSync(join(units, "a.container"), "[Container]\nImage=docker.io/library/a\n");
+    // A private mount namespace whose /dev is an empty tmpfs, as in a chroot or container without /dev/kmsg.
+    const r = spawnSync(
+      "unshare",
+      [
+        "--mount",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        'mount -t tmpfs qm-test /dev && "$0" "$1" "$2/out" && ls -A /dev',
+        process.execPath,
+        distBin("qm-quadlet"),
+        dir,
+      ],
+      { encoding: "utf8", env: { ...process.env, QUADLET_UNIT_DIRS: units } },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(existsSync(join(dir, "out/a.service")), "the unit was generated");
+    assert.equal(r.stdout, "", "files appeared in /dev");
+  });
+});
