@@ -11,6 +11,13 @@ const stryker = join(root, "node_modules/@stryker-mutator/core/bin/stryker.js");
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const passOn = process.argv.slice(2).filter((a) => a.startsWith("-"));
 for (const name of wanted) if (!(name in groups)) throw new Error(`unknown group ${name}`);
+// Stryker's incremental mode recognizes unchanged tests by their text: compile them here first, so build/ holds
+// the tests as they are now (the sandbox compiles its own copy, mutants included).
+const tsc = join(root, "node_modules/typescript/bin/tsc");
+if (spawnSync(process.execPath, [tsc, "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" }).status !== 0) {
+  process.stdout.write("stopped: type-check and compile failed\n");
+  process.exit(1);
+}
 let failed = 0;
 for (const group of wanted.length ? wanted : Object.keys(groups)) {
   process.stdout.write(`\n▶ mutation testing: ${group}\n`);
