@@ -155,6 +155,10 @@ test("failure reasons quote what was seen, trimmed, or say that nothing was", ()
       "SCHED_FIFO refused without ENOSYS, so not by the seccomp profile (chrt: failed to set pid 0's policy: Operation not permitted)",
   );
   assert.equal(
+    schedulerVerdict([{ policy: "SCHED_FIFO", code: 1, output: "Invalid argument\n" }]).reason,
+    "SCHED_FIFO refused without ENOSYS, so not by the seccomp profile (Invalid argument)",
+  );
+  assert.equal(
     setattrVerdict({ policy: "SCHED_DEADLINE", code: 1, output: "Invalid argument\n" }).reason,
     "refused, but not with EPERM: Invalid argument",
   );
