@@ -271,3 +271,91 @@ describe("sizes and time spans", () => {
     );
   });
 });
+
+describe("service settings: what is read, what is refused", () => {
+  test("keys handled here or by the podman command are not reported as unapplied", () => {
+    const s = settings(
+      [
+        "CPUQuota=10%",
+        "AllowedCPUs=0",
+        "IOReadIOPSMax=/dev/sda 1",
+        "IOWriteIOPSMax=/dev/sda 1",
+        "Delegate=yes",
+        "Slice=qm.slice",
+        "KillMode=mixed",
+        "Type=notify",
+        "NotifyAccess=all",
+        "SyslogIdentifier=qm",
+        "ExecStop=/bin/true",
+        "ExecStopPost=/bin/true",
+      ].join("\n"),
+    );
+    assert.deepEqual(
+      s.unapplied.map((v) => v.key),
+      [],
+    );
+  });
+
+  test("percentages, counts and CPU lists are matched whole", () => {
+    assert.deepEqual(settings("TasksMax=2.25%").tasksMax, { percent: 2.25 });
+    assert.match(
+      failure(() => settings("TasksMax=x5%")),
+      /expected an integer/,
+    );
+    assert.match(
+      failure(() => settings("TasksMax=5%x")),
+      /expected an integer/,
+    );
+    assert.equal(settings("CPUQuota=12.75%").cpuQuotaPercent, 12.75);
+    assert.match(
+      failure(() => settings("CPUQuota=x5%")),
+      /expected a percentage/,
+    );
+    assert.match(
+      failure(() => settings("CPUQuota=5%x")),
+      /expected a percentage/,
+    );
+    assert.deepEqual(settings("MemoryMax=12.75%").memoryMax, { percent: 12.75 });
+    assert.deepEqual(settings("MemoryMax=1.25K").memoryMax, { bytes: 1280 });
+    assert.match(
+      failure(() => settings("MemoryMax=x5%")),
+      /expected bytes/,
+    );
+    assert.match(
+      failure(() => settings("MemoryMax=5%x")),
+      /expected bytes/,
+    );
+    assert.equal(settings("AllowedCPUs=10-12,14,16-31").allowedCpus, "10-12,14,16-31");
+    for (const bad of ["x1", "1-3x", "1,a", "1-a"])
+      assert.match(
+        failure(() => settings(`AllowedCPUs=${bad}`)),
+        /expected CPU indexes or ranges/,
+        bad,
+      );
+    assert.deepEqual(settings("IOReadIOPSMax=/dev/sda   2.25K").ioReadIopsMax, [
+      { device: "/dev/sda", iops: 2250 },
+    ]);
+    assert.match(
+      failure(() => settings("IOReadIOPSMax=x/dev/sda 5")),
+      /expected 'DEVICE IOPS'/,
+    );
+    assert.match(
+      failure(() => settings("IOReadIOPSMax=/dev/sda 5x")),
+      /expected 'DEVICE IOPS'/,
+    );
+    assert.equal(parseTimespan(value("1.25s", "StartLimitIntervalSec")), 1.25);
+  });
+
+  test("an invalid value names its section, key and value", () => {
+    try {
+      settings("CPUWeight=0");
+      assert.fail("no error");
+    } catch (e) {
+      assert.deepEqual((e as { details?: unknown }).details, {
+        section: "Service",
+        key: "CPUWeight",
+        value: "0",
+      });
+    }
+  });
+});
