@@ -50,7 +50,7 @@ describe("doctor verdicts at their boundaries", () => {
     assert.equal(status(podman("4.4.9"), "podman-oom-score-adj"), "warn");
     assert.equal(status(podman("4.5.0"), "podman-oom-score-adj"), undefined);
     assert.equal(status(podman(null), "podman-oom-score-adj"), undefined);
-    const selinux = { selinux: { active: true, mode: "enforcing" } } as const;
+    const selinux = { selinux: { active: true, mode: "enforcing", qmPolicy: "loaded" } } as const;
     assert.equal(status({ ...podman("4.6.0"), ...selinux }, "podman-label-nested"), "warn");
     assert.equal(status({ ...podman("4.7.0"), ...selinux }, "podman-label-nested"), undefined);
     assert.equal(status({ ...podman("5.0.0"), ...selinux }, "podman-label-nested"), undefined);
@@ -167,14 +167,38 @@ describe("doctor verdicts at their boundaries", () => {
     assert.equal(status({}, "cgroup-io"), undefined);
   });
 
-  test("SELinux, CAP_SYS_RESOURCE, seccomp and user namespaces", () => {
-    assert.equal(status({ selinux: { active: true, mode: "enforcing" } }, "selinux"), "ok");
-    assert.deepEqual(check({ selinux: { active: true, mode: "permissive" } }, "selinux"), {
-      id: "selinux",
-      status: "warn",
-      summary: "SELinux permissive: denials are logged, not enforced",
-      hint: "setenforce 1",
+  test("SELinux policy module: loaded, missing, not probed; no check without SELinux", () => {
+    const sel = (mode: "enforcing" | "permissive", qmPolicy: "loaded" | "missing" | "unknown") => ({
+      selinux: { active: true, mode, qmPolicy },
     });
+    assert.deepEqual(check(sel("enforcing", "loaded"), "selinux-policy"), {
+      id: "selinux-policy",
+      status: "ok",
+      summary: "SELinux policy module qm loaded (qm_t, qm_file_t, qm_container_t defined), SELinux enforcing",
+    });
+    assert.equal(status(sel("permissive", "missing"), "selinux-policy"), "fail");
+    assert.match(
+      check(sel("permissive", "missing"), "selinux-policy")?.summary ?? "",
+      /^SELinux permissive, but/,
+    );
+    assert.equal(status(sel("enforcing", "unknown"), "selinux-policy"), "warn");
+    assert.equal(status({}, "selinux-policy"), undefined);
+  });
+
+  test("SELinux, CAP_SYS_RESOURCE, seccomp and user namespaces", () => {
+    assert.equal(
+      status({ selinux: { active: true, mode: "enforcing", qmPolicy: "loaded" } }, "selinux"),
+      "ok",
+    );
+    assert.deepEqual(
+      check({ selinux: { active: true, mode: "permissive", qmPolicy: "loaded" } }, "selinux"),
+      {
+        id: "selinux",
+        status: "warn",
+        summary: "SELinux permissive: denials are logged, not enforced",
+        hint: "setenforce 1",
+      },
+    );
     assert.equal(status({}, "selinux"), "warn");
     const caps = { ...base.capabilities, sysResource: true };
     assert.deepEqual(check({ capabilities: caps }, "cap-sys-resource"), {

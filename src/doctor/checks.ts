@@ -182,6 +182,27 @@ function cgroupChecks(f: HostFacts): Check[] {
   return checks;
 }
 
+function selinuxPolicyCheck(mode: string, policy: HostFacts["selinux"]["qmPolicy"]): Check {
+  if (policy === "loaded")
+    return {
+      id: "selinux-policy",
+      status: "ok",
+      summary: `SELinux policy module qm loaded (qm_t, qm_file_t, qm_container_t defined), SELinux ${mode}`,
+    };
+  if (policy === "missing")
+    return {
+      id: "selinux-policy",
+      status: "fail",
+      summary: `SELinux ${mode}, but the loaded policy lacks qm_t, qm_file_t or qm_container_t: podman cannot start the partition as qm_t`,
+      hint: "'qm setup' installs qm's policy module (Debian: needs selinux-policy-dev); see docs/selinux.md",
+    };
+  return {
+    id: "selinux-policy",
+    status: "warn",
+    summary: `SELinux ${mode}; whether qm's policy module is loaded was not checked (no selinux-type probes)`,
+  };
+}
+
 function securityChecks(f: HostFacts): Check[] {
   const checks: Check[] = [];
   if (f.selinux.mode === "enforcing")
@@ -200,6 +221,7 @@ function securityChecks(f: HostFacts): Check[] {
       summary: "SELinux is not active: SecurityLabel* keys are ignored and qm_t confinement is unavailable",
       hint: "isolation rests on namespaces, cgroups, seccomp and capabilities; enable SELinux where the distribution supports it",
     });
+  if (f.selinux.active) checks.push(selinuxPolicyCheck(f.selinux.mode, f.selinux.qmPolicy));
   checks.push(
     f.capabilities.sysResource
       ? { id: "cap-sys-resource", status: "ok", summary: "CAP_SYS_RESOURCE present" }

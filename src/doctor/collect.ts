@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, rmdirSync, statfsSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, statfsSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { run } from "../engine/exec.js";
 import { readText } from "../engine/fs.js";
 import { which } from "../engine/which.js";
-import { v1Names } from "./facts.js";
+import { selinuxPolicyContexts, v1Names } from "./facts.js";
 import {
   type CommandProbe,
   type HostSnapshot,
@@ -45,6 +45,23 @@ function probeMkdir(mountpoint: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Does the loaded SELinux policy know CONTEXT? The kernel's own check (what libselinux's security_check_context
+ * does): writing a context to /sys/fs/selinux/context fails with EINVAL when a type in it is not defined.
+ */
+function selinuxKnows(context: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync("/sys/fs/selinux/context", "r+");
+    writeSync(fd, `${context}\0`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -96,6 +113,10 @@ export async function collectSnapshot(options: CollectOptions = {}): Promise<Hos
         probes[`cgroup-mkdir:${name}`] ??= ok;
       }
     }
+  }
+  if (existsSync("/sys/fs/selinux/context")) {
+    for (const [type, context] of Object.entries(selinuxPolicyContexts))
+      probes[`selinux-type:${type}`] = selinuxKnows(context);
   }
   return {
     schema: 1,

@@ -79,13 +79,49 @@ describe("host facts from a snapshot", () => {
         { "/sys/kernel/security/lsm": lsm, "/sys/fs/selinux/enforce": enforce },
         { "/sys/fs/selinux": mounted },
       ).selinux;
-    assert.deepEqual(selinux("capability, selinux ,bpf", "1\n", true), { active: true, mode: "enforcing" });
-    assert.deepEqual(selinux("capability,selinux", "0\n", false), { active: true, mode: "permissive" });
-    assert.deepEqual(selinux("capability,selinux", null, false), { active: true, mode: "disabled" });
-    assert.deepEqual(selinux(null, "1", true), { active: true, mode: "enforcing" });
-    assert.deepEqual(selinux(null, "1", false), { active: false, mode: "disabled" });
-    assert.deepEqual(selinux("capability,apparmor", null, true), { active: false, mode: "disabled" });
-    assert.deepEqual(selinux("selinuxfoo", "1", false), { active: false, mode: "disabled" });
+    assert.deepEqual(selinux("capability, selinux ,bpf", "1\n", true), {
+      active: true,
+      mode: "enforcing",
+      qmPolicy: "unknown",
+    });
+    assert.deepEqual(selinux("capability,selinux", "0\n", false), {
+      active: true,
+      mode: "permissive",
+      qmPolicy: "unknown",
+    });
+    assert.deepEqual(selinux("capability,selinux", null, false), {
+      active: true,
+      mode: "disabled",
+      qmPolicy: "unknown",
+    });
+    assert.deepEqual(selinux(null, "1", true), { active: true, mode: "enforcing", qmPolicy: "unknown" });
+    assert.deepEqual(selinux(null, "1", false), { active: false, mode: "disabled", qmPolicy: "unknown" });
+    assert.deepEqual(selinux("capability,apparmor", null, true), {
+      active: false,
+      mode: "disabled",
+      qmPolicy: "unknown",
+    });
+    assert.deepEqual(selinux("selinuxfoo", "1", false), {
+      active: false,
+      mode: "disabled",
+      qmPolicy: "unknown",
+    });
+  });
+
+  test("SELinux: qm's policy loaded when the kernel accepts every qm type, missing when it refuses one", () => {
+    const policy = (probes: Record<string, boolean>, lsm = "capability,selinux") =>
+      facts({ "/sys/kernel/security/lsm": lsm, "/sys/fs/selinux/enforce": "1" }, {}, { probes }).selinux
+        .qmPolicy;
+    const all = {
+      "selinux-type:qm_t": true,
+      "selinux-type:qm_file_t": true,
+      "selinux-type:qm_container_t": true,
+    };
+    assert.equal(policy(all), "loaded");
+    assert.equal(policy({ ...all, "selinux-type:qm_container_t": false }), "missing");
+    assert.equal(policy({ "selinux-type:qm_t": true }), "unknown");
+    assert.equal(policy({}), "unknown");
+    assert.equal(policy(all, "capability,apparmor"), "unknown");
   });
 
   test("init: systemd only when PID 1 is systemd and /run/systemd/system exists", () => {

@@ -54,7 +54,12 @@ export interface HostFacts {
   readonly root: boolean;
   readonly init: { readonly pid1: string; readonly systemd: boolean };
   readonly cgroup: CgroupFacts;
-  readonly selinux: { readonly active: boolean; readonly mode: "enforcing" | "permissive" | "disabled" };
+  readonly selinux: {
+    readonly active: boolean;
+    readonly mode: "enforcing" | "permissive" | "disabled";
+    /** Whether the loaded policy defines qm's types (qm setup installs the module); unknown when not probed. */
+    readonly qmPolicy: "loaded" | "missing" | "unknown";
+  };
   readonly capabilities: {
     readonly sysResource: boolean;
     readonly sysAdmin: boolean;
@@ -207,6 +212,19 @@ function crunUsable(cgroup: CgroupFacts, crun: ToolFact): { usable: boolean; rea
   return { usable: true, reason: null };
 }
 
+/** The contexts whose validity tells whether qm's policy module is loaded (probes "selinux-type:TYPE"). */
+export const selinuxPolicyContexts: Readonly<Record<string, string>> = {
+  qm_t: "system_u:system_r:qm_t:s0",
+  qm_file_t: "system_u:object_r:qm_file_t:s0",
+  qm_container_t: "system_u:system_r:qm_container_t:s0",
+};
+
+function qmPolicyFact(snapshot: HostSnapshot): "loaded" | "missing" | "unknown" {
+  const known = Object.keys(selinuxPolicyContexts).map((type) => snapshot.probes[`selinux-type:${type}`]);
+  if (known.some((k) => k === undefined)) return "unknown";
+  return known.every(Boolean) ? "loaded" : "missing";
+}
+
 export function hostFacts(snapshot: HostSnapshot): HostFacts {
   const os = parseOsRelease(snapshot.files["/etc/os-release"] ?? null);
   const like = `${os.ID ?? ""} ${os.ID_LIKE ?? ""}`;
@@ -248,6 +266,7 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
     cgroup,
     selinux: {
       active: selinuxActive,
+      qmPolicy: selinuxActive ? qmPolicyFact(snapshot) : "unknown",
       mode: !selinuxActive
         ? "disabled"
         : enforce === "1"

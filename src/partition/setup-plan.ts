@@ -341,8 +341,8 @@ export function ownedPaths(paths: SetupPaths, stateFile: string): OwnedPaths {
   return {
     trees: [paths.rootfs, paths.rwEtc, paths.rwVar],
     files: [
-      ...["containers.conf", "contexts", "file_contexts", "seccomp-no-rt.json"].map((f) =>
-        join(paths.installDir, f),
+      ...["containers.conf", "contexts", "file_contexts", "seccomp-no-rt.json", "selinux-module.sha256"].map(
+        (f) => join(paths.installDir, f),
       ),
       QM_CONTAINER_PATH,
       `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,

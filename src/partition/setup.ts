@@ -27,6 +27,17 @@ import {
 import { checkBluechiConf } from "./agent-conf.js";
 import { applyEntry, type Change, ensureDirRecorded, preview } from "./apply.js";
 import {
+  installedModules,
+  installPolicyModule,
+  POLICY_MODULE,
+  POLICY_RECORD,
+  policyDigest,
+  policyVariant,
+  relabel,
+  removePolicyModule,
+  selinuxActive,
+} from "./selinux.js";
+import {
   MASKED_UNITS,
   ownedPaths,
   planAgentOnly,
@@ -345,7 +356,17 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   if (o.dryRun) {
     const marker = readMarker(rootfs);
     const upToDate = marker?.fingerprint === sourceFingerprint(source);
-    const plan = planSetup(await gatherInputs(o, fs, hostname));
+    const planned = planSetup(await gatherInputs(o, fs, hostname));
+    const plan =
+      o.root === "/" && selinuxActive()
+        ? {
+            ...planned,
+            notes: [
+              ...planned.notes,
+              `SELinux: would install policy module ${POLICY_MODULE} unless it is current, then restorecon -R the trees`,
+            ],
+          }
+        : planned;
     const changes = plan.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
@@ -382,6 +403,14 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     return change;
   });
   const notes = [...plan.notes];
+  // Types and labels must be in place before the partition starts: podman runs it as qm_t on qm_file_t.
+  if (o.root === "/" && selinuxActive()) {
+    const policy = await ensurePolicy(o, fs, state);
+    changes.push(...policy.changes);
+    notes.push(...policy.notes);
+    await relabel([rootfs, rwEtc, rwVar]);
+    notes.push("SELinux labels restored (restorecon -R)");
+  }
   if (systemd) {
     await systemctl("daemon-reload");
     const start = await systemctl("start", "qm.service");
@@ -397,13 +426,56 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   } else if (o.root === "/") {
     notes.push("no systemd as PID 1: start the partition with 'qm start'");
   }
-  if (o.root === "/" && existsSync("/sys/fs/selinux/enforce") && which("restorecon")) {
-    await run("restorecon", ["-R", rootfs, rwEtc, rwVar]);
-    notes.push("SELinux labels restored (restorecon -R)");
-  }
   return report({ ...o }, "install", { ...plan, notes }, changes, {
     rootfs: { action: built.action, source: describeSource(source) },
   });
+}
+
+/**
+ * On an SELinux host: qm's policy module for this distribution, compiled against the host's policy headers and
+ * installed unless the loaded module was built from the same sources (their digest is recorded in the install
+ * directory). Distributions without a variant keep whatever module named qm they have.
+ */
+async function ensurePolicy(
+  o: SetupOptions,
+  fs: SafeRoot,
+  state: StateFile,
+): Promise<{ changes: Change[]; notes: string[] }> {
+  const os = parseOsRelease(readText("/etc/os-release"));
+  const variant = policyVariant(os.ID ?? "", os.ID_LIKE ?? "");
+  if (variant === null) {
+    const loaded = (await installedModules()).includes(POLICY_MODULE);
+    return {
+      changes: [],
+      notes: [
+        loaded
+          ? `SELinux: using the installed policy module ${POLICY_MODULE} (qm ships none for ${os.ID ?? "this distribution"})`
+          : `SELinux: qm ships no policy module for ${os.ID ?? "this distribution"}; SecurityLabelType=qm_t needs a module named ${POLICY_MODULE}`,
+      ],
+    };
+  }
+  const sources = join(shareDir(), "selinux", variant);
+  const digest = `${policyDigest(sources)}\n`;
+  const record = join(o.paths.installDir, POLICY_RECORD);
+  const loaded = (await installedModules()).includes(POLICY_MODULE);
+  if (loaded && fs.readText(record) === digest)
+    return { changes: [], notes: [`SELinux policy module ${POLICY_MODULE} is current`] };
+  await installPolicyModule(sources, o.log);
+  const change = applyEntry(
+    fs,
+    {
+      kind: "file",
+      path: record,
+      content: digest,
+      mode: 0o644,
+      why: "sources of the installed SELinux module",
+    },
+    state,
+  );
+  return {
+    changes: [change],
+    notes: [`SELinux policy module ${POLICY_MODULE} installed (${variant} variant)`],
+  };
 }
 
 /** `qm setup bluechi-agent`: regenerate only the partition's agent.conf. */
@@ -469,6 +541,7 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
     }
   }
   const pending = [...state.state.created].reverse();
+  const installedPolicy = pending.some((c) => c.path.endsWith(`/${POLICY_RECORD}`));
   if (o.dryRun)
     return report(o, "remove", empty, [], {
       removed: pending.map((c) => c.path).filter((p) => fs.lstat(inRoot(p)) !== null),
@@ -498,6 +571,8 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
     }
     removed.push(created);
   }
+  if (o.root === "/" && installedPolicy && selinuxActive() && (await removePolicyModule()))
+    removed.push(`SELinux policy module ${POLICY_MODULE}`);
   fs.unlink(path);
   return report(o, "remove", { entries: [], notes }, [], { removed });
 }
