@@ -56,10 +56,17 @@ function testFiles(dir) {
 const selectFiles = (files) =>
   patterns.length ? files.filter((f) => patterns.some((p) => relative(buildDir, f).includes(p))) : files;
 
+/**
+ * Minutes a test file may take. The VM tier boots two guests under TCG (no KVM here), from an empty cache after
+ * building them: up to ~25 minutes on a loaded 2-core machine.
+ */
+const fileLimitMinutes = (file) => (file.endsWith("/vm.test.js") ? 45 : 20);
+
 async function suite(name, selected, concurrency) {
   process.stdout.write(`\n▶ ${name}: ${selected.length} test files\n`);
   if (selected.length === 0) return;
-  const stream = run({ files: selected, concurrency, timeout: 20 * 60_000 });
+  const timeout = Math.max(...selected.map(fileLimitMinutes)) * 60_000;
+  const stream = run({ files: selected, concurrency, timeout });
   stream.on("test:pass", (d) => {
     if (d.details?.type === "suite") return;
     counts[d.skip || d.todo ? "skipped" : "passed"]++;

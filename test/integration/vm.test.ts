@@ -28,7 +28,9 @@ const artifactsDir = process.env.QM_VM_ARTIFACTS ?? join(tmpdir(), "qm-vm-artifa
 /** Seconds one boot may take before QEMU is killed. */
 const bootTimeout = Number(process.env.QM_VM_TIMEOUT ?? 900);
 const breakIt = process.env.QM_VM_BREAK === "1";
-/** plain: no LSM; selinux: SELinux permissive. */
+/** QM_VM_SELINUX_BREAK=1: the guest widens qm's policy module (qm_t may read etc_t); the selinux variant must fail. */
+const breakSelinux = process.env.QM_VM_SELINUX_BREAK === "1";
+/** plain: no LSM; selinux: SELinux enforcing with qm's policy module. */
 const variants = (process.env.QM_VM_VARIANTS ?? "plain,selinux").split(",").filter(Boolean);
 
 const missing = ["mmdebstrap", "unshare", "setpriv", "mkfs.ext4", "flock"].filter(
@@ -143,7 +145,7 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
     const size = readFileSync(join(built.partition, "partition.size"), "utf8").trim();
     writeFileSync(
       join(shared, "config"),
-      `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"}'\n`,
+      `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nSELINUX_BREAK=${breakSelinux ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"}'\n`,
     );
     stageArtifact(join(shared, "qm"));
     // The guest reads the tarball as a disk; a hard link costs nothing and the cached file stays untouched.
@@ -154,6 +156,8 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
       copyFileSync(tarball, join(runDir, "partition.tar.zst"));
     }
 
+    // The guest boots permissive and switches to enforcing (setenforce 1) before qm setup: Debian's policy for the
+    // rest of this throwaway guest's boot (9p share, test unit) is not under test.
     const kernelArgs = variant === "selinux" ? ["security=selinux", "selinux=1", "enforcing=0"] : [];
     const started = Date.now();
     const { code, hung } = await boot(built, runDir, kernelArgs);
@@ -198,7 +202,11 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
     if (variant === "selinux") {
       const avc = join(keep, "avc-denials.log");
       const lines = existsSync(avc) ? readFileSync(avc, "utf8").split("\n").filter(Boolean) : [];
-      t.diagnostic(`selinux: ${lines.length} AVC denials (${avc}); by permission and class:`);
+      const refusals = lines.filter((l) => /permissive=0/.test(l)).length;
+      const fromQm = lines.filter((l) => /scontext=[^ ]*:qm_[a-z_]+_t/.test(l)).length;
+      t.diagnostic(
+        `selinux: ${lines.length} AVC denials (${avc}): ${refusals} refusals (permissive=0), ${fromQm} from qm's types (including the deliberate etc_t probe); by permission and class:`,
+      );
       for (const [what, n] of summarizeAvc(lines)) t.diagnostic(`selinux:   ${n} × ${what}`);
     }
   } finally {

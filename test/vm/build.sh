@@ -16,7 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 mirror=${QM_VM_MIRROR:-http://deb.debian.org/debian}
 suite=trixie
 
-guest_packages=linux-image-amd64,initramfs-tools,zstd,systemd,systemd-sysv,udev,dbus,podman,crun,runc,netavark,nftables,iproute2,procps,busybox-static,e2fsprogs,kmod,nodejs,tar,diffutils,selinux-policy-default,selinux-utils,policycoreutils
+guest_packages=linux-image-amd64,initramfs-tools,zstd,systemd,systemd-sysv,udev,dbus,podman,crun,runc,netavark,nftables,iproute2,procps,busybox-static,e2fsprogs,kmod,nodejs,tar,diffutils,selinux-policy-default,selinux-policy-dev,make,semodule-utils,selinux-utils,policycoreutils
 qemu_packages=qemu-system-x86
 
 mkdir -p "$cache"

@@ -2,7 +2,8 @@
 # Runs inside the guest at boot (qm-vm-test.service), from the 9p share, as root on systemd + cgroup v2.
 # Every check prints one line to /shared/out/results.txt: "ok NAME", "ok NAME # SKIP why" or
 # "not ok NAME # why". Lines starting with "#" are diagnostics. The host reports each line as a subtest.
-# /shared/config holds VARIANT=plain|selinux, BREAK=0|1 and PARTITION_SIZE (bytes of the tarball on its disk).
+# /shared/config holds VARIANT=plain|selinux, BREAK=0|1, SELINUX_BREAK=0|1 and PARTITION_SIZE (bytes of the
+# tarball on its disk).
 set -uo pipefail
 
 out=/shared/out
@@ -11,7 +12,7 @@ results=$out/results.txt
 : >"$results"
 exec >"$out/guest.log" 2>&1
 set -x
-VARIANT=plain BREAK=0 PARTITION_SIZE=0 FFI="FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"
+VARIANT=plain BREAK=0 SELINUX_BREAK=0 PARTITION_SIZE=0 FFI="FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"
 # shellcheck source=/dev/null
 . /shared/config
 
@@ -184,6 +185,80 @@ qmctl_checks() {
     'qmctl show resources --json | tee /shared/out/qmctl-resources.json | node -e "JSON.parse(require(\"fs\").readFileSync(0, \"utf8\"))"'
 }
 
+# type_of CONTEXT: the type field of user:role:type:level.
+type_of() { cut -d: -f3 <<<"$1"; }
+# level_of CONTEXT: the MCS level (everything after the type).
+level_of() { cut -d: -f4- <<<"$1"; }
+label_of_pid() { tr -d '\0' <"/proc/$1/attr/current" 2>&1; }
+
+# AVC denials of this boot whose source is one of qm's types, without the deliberate etc_t probe.
+qm_denials() {
+  local ino
+  ino=$(stat -c %i "$probe_dir/etc-file")
+  journalctl -b -k --no-pager -o short-monotonic | grep -E 'avc: +denied' | grep -E 'scontext=[^ ]*:qm_[a-z_]+_t' |
+    grep -v "ino=$ino " || true
+}
+
+selinux_checks() {
+  local pid label a b pa pb ino
+  expect "selinux: policy module qm installed" qm "$(semodule -l | grep -x qm)"
+  note "selinux: setup notes: $(grep -i selinux /shared/out/setup.log | tr '\n' ' ')"
+  expect "selinux: qm doctor reports the policy loaded" ok \
+    "$(qm doctor --json 2>/dev/null | node -e 'const r=JSON.parse(require("fs").readFileSync(0,"utf8"));const c=(r.checks||[]).find(x=>x.id==="selinux-policy");console.log(c?c.status+(c.status==="ok"?"":": "+c.summary):"no selinux-policy check")')"
+  expect "selinux: /usr/lib/qm/rootfs labelled qm_file_t" qm_file_t "$(type_of "$(stat -c %C /usr/lib/qm/rootfs)")"
+  expect "selinux: /etc/qm labelled qm_file_t" qm_file_t "$(type_of "$(stat -c %C /etc/qm)")"
+  expect "selinux: /var/qm labelled qm_file_t" qm_file_t "$(type_of "$(stat -c %C /var/qm)")"
+  pid=$(partition_pid)
+  label=$(label_of_pid "$pid")
+  note "selinux: partition init label $label"
+  expect "selinux: partition init runs as qm_t (/proc/PID/attr/current)" qm_t "$(type_of "$label")"
+
+  # Negative control: a host file labelled etc_t, bind-mounted into the partition, cannot be read ...
+  expect "selinux: host etc_t file in the partition is refused" refused \
+    "$(timeout 60 podman exec qm cat /mnt/qm-vm-probe/etc-file >/dev/null 2>&1 && echo readable || echo refused)"
+  # ... and the same file labelled as partition content can (positive control).
+  chcon -t qm_file_t "$probe_dir/etc-file"
+  expect "selinux: the same file labelled qm_file_t is readable" qm-vm-probe-secret \
+    "$(timeout 60 podman exec qm cat /mnt/qm-vm-probe/etc-file 2>&1)"
+  chcon -t etc_t "$probe_dir/etc-file"
+
+  # Nested containers: their own type, and categories of their own.
+  nested_rootfs
+  check "selinux: nested container a starts" timeout 180 \
+    podman exec qm podman run -d --replace --name nested-a --rootfs /var/tmp/nested-rootfs /bin/sleep 3141
+  check "selinux: nested container b starts" timeout 180 \
+    podman exec qm podman run -d --replace --name nested-b --rootfs /var/tmp/nested-rootfs /bin/sleep 3142
+  pa=$(pgrep -f '^/bin/sleep 3141$' | head -1) pb=$(pgrep -f '^/bin/sleep 3142$' | head -1)
+  a=$(label_of_pid "$pa") b=$(label_of_pid "$pb")
+  note "selinux: nested labels a=$a b=$b"
+  expect "selinux: nested container runs as qm_container_t" qm_container_t "$(type_of "$a")"
+  expect "selinux: nested containers have categories" yes "$([[ $(level_of "$a") == s0:c* ]] && echo yes || echo "no: $a")"
+  expect "selinux: nested containers' categories differ" yes \
+    "$([[ -n $a && $(level_of "$a") != "$(level_of "$b")" ]] && echo yes || echo "no: $a / $b")"
+  timeout 120 podman exec qm podman rm -f -t 0 nested-a nested-b
+
+  # FFI-SEL-01 (setenforce refused in the partition) needs setenforce in the partition: copy the host's.
+  cp /usr/sbin/setenforce /usr/lib/qm/rootfs/usr/local/sbin/setenforce
+  if timeout 300 qm ffi run --only FFI-SEL-01 --format junit --output /shared/out/ffi-selinux.xml >"$out/ffi-selinux.log" 2>&1; then
+    ok "selinux: qm ffi run --only FFI-SEL-01"
+  else
+    fail "selinux: qm ffi run --only FFI-SEL-01" "$(grep -m1 -E 'FAIL|ERROR' "$out/ffi-selinux.log" || tail -1 "$out/ffi-selinux.log")"
+  fi
+  expect "selinux: still enforcing after FFI-SEL-01" Enforcing "$(getenforce)"
+
+  # A full stop/start/exec/stop cycle, then no denials from qm's types over the whole boot.
+  check "selinux: systemctl stop qm" timeout 300 systemctl stop qm
+  check "selinux: systemctl start qm" timeout 300 systemctl start qm
+  partition_running "selinux: after restart"
+  expect "selinux: exec in the partition" qm-exec-ok "$(timeout 60 podman exec qm echo qm-exec-ok 2>&1)"
+  check "selinux: systemctl stop qm (end of cycle)" timeout 300 systemctl stop qm
+  # Without auditd the kernel logs AVCs; journald keeps them with the kernel messages.
+  journalctl -b -k --no-pager -o short-monotonic | grep -E 'avc: +denied' >"$out/avc-denials.log"
+  qm_denials >"$out/avc-qm-denials.log"
+  note "selinux: $(wc -l <"$out/avc-denials.log") AVC denial lines, $(grep -c 'permissive=0' "$out/avc-denials.log") of them refusals"
+  expect "selinux: no AVC denials from qm's types (start, exec, nested, stop)" 0 "$(wc -l <"$out/avc-qm-denials.log")"
+}
+
 # podman's `--security-opt label=nested` (SecurityLabelNested=true) needs /sys/fs/selinux: on a host without
 # SELinux the shipped qm.container cannot start. Until `qm setup` handles that, the plain variant turns it off
 # with a drop-in; the shipped file is tried as is at the end (a TODO check).
@@ -198,14 +273,24 @@ check "partition tarball from its disk" bash -c \
   "head -c $PARTITION_SIZE /dev/disk/by-id/virtio-qmpartition >/var/tmp/partition.tar.zst"
 note "copying the partition tarball from its disk took $(($(date +%s) - t)) s"
 
-# SELinux: without qm's own policy module (qm_t, qm_file_t are not in Debian's policy) podman cannot label the
-# partition (mounting with context=qm_file_t gives EINVAL). Use the standard container types instead, so the
-# partition starts and the denials it causes can be recorded as input for the policy work.
+# SELinux, enforcing: qm setup compiles and installs qm's policy module (share/selinux/debian) and labels the
+# trees; the partition runs as qm_t with upstream's labels. Test-only: the host's own podman and conmon
+# (podman_t, podman_conmon_t) are permissive domains, so Debian's policy for them is not what is tested here.
+# A host directory with a file labelled etc_t is bind-mounted into the partition (negative control).
+probe_dir=/srv/qm-vm-probe
 if [[ $VARIANT == selinux ]]; then
-  mkdir -p "$dropins"
-  printf '[Container]\nSecurityLabelType=container_t\nSecurityLabelFileType=container_file_t\n' \
-    >"$dropins/00-vm-selinux-types.conf"
-  note "selinux: qm_t/qm_file_t replaced by container_t/container_file_t (drop-in)"
+  printf '(typepermissive podman_t)\n(typepermissive podman_conmon_t)\n' >/var/tmp/qm-vm-test-permissive.cil
+  check "selinux: test-only permissive podman_t, podman_conmon_t" semodule -i /var/tmp/qm-vm-test-permissive.cil
+  if [[ $SELINUX_BREAK == 1 ]]; then
+    printf '\nfiles_read_etc_files(qm_t)\n' >>/usr/local/lib/qm/share/selinux/debian/qm.te
+    note "SELINUX_BREAK: widened qm.te with files_read_etc_files(qm_t)"
+  fi
+  mkdir -p "$probe_dir" "$dropins"
+  echo qm-vm-probe-secret >"$probe_dir/etc-file"
+  chcon -t etc_t "$probe_dir/etc-file"
+  printf '[Container]\nVolume=%s:/mnt/qm-vm-probe:ro\n' "$probe_dir" >"$dropins/50-vm-selinux-probe.conf"
+  setenforce 1
+  expect "selinux: getenforce" Enforcing "$(getenforce)"
 fi
 
 # --- qm setup, started by podman's quadlet --------------------------------------------------------------
@@ -230,18 +315,7 @@ cp "$generated" "$out/qm.service.podman" 2>/dev/null
 partition_running "podman quadlet"
 
 if [[ $VARIANT == selinux ]]; then
-  expect "selinux: getenforce" Permissive "$(getenforce)"
-  note "selinux: partition init label $(tr -d '\0' <"/proc/$(partition_pid)/attr/current" 2>&1)"
-  # Nested containers get qm_container_* labels (share/qm/contexts), which only qm's policy module defines.
-  nested_rootfs
-  if timeout 180 podman exec qm podman run --rm --rootfs /var/tmp/nested-rootfs /bin/true; then
-    ok "selinux: nested container starts"
-  else
-    todo "selinux: nested container starts" "needs qm's SELinux policy module (qm_container_* types)"
-  fi
-  # Without auditd the kernel logs AVCs; journald keeps them with the kernel messages.
-  journalctl -b -k --no-pager -o short-monotonic | grep -E 'avc: +denied' >"$out/avc-denials.log"
-  note "selinux: $(wc -l <"$out/avc-denials.log") AVC denial lines"
+  selinux_checks
   exit 0
 fi
 
