@@ -159,12 +159,20 @@ describe("qm as .deb and .rpm", { skip }, () => {
     assert.match(info, new RegExp(`^Version: ${VERSION.replaceAll(".", "\\.")}$`, "m"));
     assert.match(info, /^Architecture: all$/m);
     assert.match(info, /^Depends: .*nodejs \(>= 18\.20\), podman \(>= 4\.0\), runc \| crun, conmon/m);
+    // What qm setup needs to install the SELinux module on SELinux hosts, and nowhere else.
+    assert.match(
+      sh("dpkg-deb", ["-f", out("plain", DEB), "Suggests"]),
+      /selinux-policy-dev.*semodule-utils.*policycoreutils/,
+    );
     const files = sh("dpkg-deb", ["-c", out("plain", DEB)]);
     for (const f of [
       "./usr/lib/qm-manager/dist/qm.mjs",
       "./usr/lib/qm-manager/dist/oci-qm-device-manager.cjs",
       "./usr/lib/qm-manager/share/containers/systemd/qm.container",
       "./usr/lib/qm-manager/share/oci/hooks.d/oci-qm-device-manager.json",
+      "./usr/lib/qm-manager/share/selinux/debian/qm.te",
+      "./usr/lib/qm-manager/share/selinux/debian/qm.if",
+      "./usr/lib/qm-manager/share/selinux/debian/qm.fc",
       "./usr/share/man/man8/qm.8.gz",
       "./usr/share/bash-completion/completions/qmctl",
       "./usr/share/zsh/vendor-completions/_qmctl",
@@ -221,6 +229,7 @@ describe("qm as .deb and .rpm", { skip }, () => {
     for (const f of [
       "/usr/bin/qm",
       "/usr/lib/qm-manager/dist/qm.mjs",
+      "/usr/lib/qm-manager/share/selinux/debian/qm.te",
       "/usr/lib/systemd/system-generators/qm-quadlet-generator",
       "/usr/share/man/man8/qm.8.gz",
       "/etc/containers/systemd/qm.container.d",
