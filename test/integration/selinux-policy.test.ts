@@ -92,6 +92,7 @@ const partitionReadable = [
   "lib_t",
   "nsfs_t",
   "proc_net_t",
+  "proc_psi_t",
   "proc_t",
   "qm_container_domain",
   "qm_file_type",

@@ -199,6 +199,13 @@ qm_denials() {
     grep -v "ino=$ino " || true
 }
 
+# read_probe: "refused" when the partition gets EACCES reading the probe file, else what cat said.
+read_probe() {
+  local o
+  o=$(timeout 60 podman exec qm cat /mnt/qm-vm-probe/etc-file 2>&1)
+  if [[ $o == *"Permission denied"* ]]; then echo refused; else echo "${o:-empty}"; fi
+}
+
 selinux_checks() {
   local pid label a b pa pb ino
   expect "selinux: policy module qm installed" qm "$(semodule -l | grep -x qm)"
@@ -214,8 +221,7 @@ selinux_checks() {
   expect "selinux: partition init runs as qm_t (/proc/PID/attr/current)" qm_t "$(type_of "$label")"
 
   # Negative control: a host file labelled etc_t, bind-mounted into the partition, cannot be read ...
-  expect "selinux: host etc_t file in the partition is refused" refused \
-    "$(timeout 60 podman exec qm cat /mnt/qm-vm-probe/etc-file >/dev/null 2>&1 && echo readable || echo refused)"
+  expect "selinux: host etc_t file in the partition is refused" refused "$(read_probe)"
   # ... and the same file labelled as partition content can (positive control).
   chcon -t qm_file_t "$probe_dir/etc-file"
   expect "selinux: the same file labelled qm_file_t is readable" qm-vm-probe-secret \
@@ -257,6 +263,17 @@ selinux_checks() {
   qm_denials >"$out/avc-qm-denials.log"
   note "selinux: $(wc -l <"$out/avc-denials.log") AVC denial lines, $(grep -c 'permissive=0' "$out/avc-denials.log") of them refusals"
   expect "selinux: no AVC denials from qm's types (start, exec, nested, stop)" 0 "$(wc -l <"$out/avc-qm-denials.log")"
+
+  # Control: the etc_t check fails when the module is widened by one rule (qm_t may read etc_t files).
+  if [[ $SELINUX_BREAK != 1 ]]; then
+    printf '%s\n' '(allow qm_t etc_t (file (getattr open read)))' >/var/tmp/qm-vm-widened.cil
+    if timeout 300 systemctl start qm && semodule -i /var/tmp/qm-vm-widened.cil; then
+      expect "selinux: control: with qm_t allowed to read etc_t files, the probe is readable" \
+        qm-vm-probe-secret "$(read_probe)"
+    else
+      fail "selinux: control: with qm_t allowed to read etc_t files, the probe is readable" "start or semodule failed"
+    fi
+  fi
 }
 
 # podman's `--security-opt label=nested` (SecurityLabelNested=true) needs /sys/fs/selinux: on a host without
@@ -279,8 +296,12 @@ note "copying the partition tarball from its disk took $(($(date +%s) - t)) s"
 # A host directory with a file labelled etc_t is bind-mounted into the partition (negative control).
 probe_dir=/srv/qm-vm-probe
 if [[ $VARIANT == selinux ]]; then
-  printf '(typepermissive podman_t)\n(typepermissive podman_conmon_t)\n' >/var/tmp/qm-vm-test-permissive.cil
+  # Test-only: the host's podman and conmon permissive, and new files allowed on the unlabeled 9p share (/shared).
+  printf '%s\n' '(typepermissive podman_t)' '(typepermissive podman_conmon_t)' \
+    '(allow unlabeled_t unlabeled_t (filesystem (associate)))' >/var/tmp/qm-vm-test-permissive.cil
   check "selinux: test-only permissive podman_t, podman_conmon_t" semodule -i /var/tmp/qm-vm-test-permissive.cil
+  # Node.js (qm itself) needs execmem; Debian's policy grants it only with this boolean (docs/selinux.md).
+  check "selinux: setsebool allow_execmem 1 (Node.js)" setsebool allow_execmem 1
   if [[ $SELINUX_BREAK == 1 ]]; then
     printf '\nfiles_read_etc_files(qm_t)\n' >>/usr/local/lib/qm/share/selinux/debian/qm.te
     note "SELINUX_BREAK: widened qm.te with files_read_etc_files(qm_t)"
