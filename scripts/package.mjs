@@ -123,12 +123,13 @@ try {
   if (formats.includes("rpm")) {
     const top = join(work, "rpmbuild");
     mkdirSync(join(top, "SOURCES"), { recursive: true });
-    // A reproducible tarball: sorted names, fixed owner and times, gzip without a name or time stamp.
+    // A reproducible tarball: sorted names, fixed owner and times, gzip without a name or time stamp. Only the
+    // top-level debian/ is left out (share/selinux/debian holds the SELinux module's sources).
     const tar = spawnSync(
       "sh",
       [
         "-c",
-        'tar --sort=name --mtime="@$1" --owner=0 --group=0 --numeric-owner --exclude=debian -C "$2" -cf - "$3" | gzip -9n > "$4"',
+        'tar --sort=name --mtime="@$1" --owner=0 --group=0 --numeric-owner --exclude="$3/debian" -C "$2" -cf - "$3" | gzip -9n > "$4"',
         "sh",
         String(epoch),
         work,
