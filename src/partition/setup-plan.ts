@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { partitionAgentConf } from "./agent-conf.js";
 import {
   defaultStorageConf,
@@ -116,6 +116,13 @@ function hookJson(path: string, annotation: string, stage: "prestart" | "precrea
 }
 /** The default hooks directory of podman on Debian and Fedora; podman's restarts read only configured ones. */
 const HOST_HOOKS_DIR = "/usr/share/containers/oci/hooks.d";
+/** Directories outside the trees (and the install directory) that setup writes into; relabelled on SELinux hosts. */
+export const SETUP_DIRS_OUTSIDE_TREES = [
+  dirname(QM_CONTAINER_PATH),
+  dirname(DROPIN_DIR),
+  dirname(CGROUP_HOOK),
+  HOST_HOOKS_DIR,
+] as const;
 /** Shared files setup appends the host's sub-ID ranges to. */
 const SUBUID = "/etc/subuid";
 const SUBGID = "/etc/subgid";

@@ -42,6 +42,7 @@ import {
   ownedPaths,
   planAgentOnly,
   planSetup,
+  SETUP_DIRS_OUTSIDE_TREES,
   type SetupInputs,
   type SetupPaths,
   type SetupPlan,
@@ -408,7 +409,10 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     const policy = await ensurePolicy(o, fs, state);
     changes.push(...policy.changes);
     notes.push(...policy.notes);
-    await relabel([rootfs, rwEtc, rwVar]);
+    // What setup wrote outside the trees, too: directories it made took their parent's label (usr_t), which
+    // systemd's generators may not read (/usr/share/containers/systemd is systemd_unit_t).
+    const written = [...SETUP_DIRS_OUTSIDE_TREES, o.paths.installDir].filter((p) => fs.lstat(p) !== null);
+    await relabel([rootfs, rwEtc, rwVar, ...written.map((p) => fs.hostPath(p))]);
     notes.push("SELinux labels restored (restorecon -R)");
   }
   if (systemd) {

@@ -155,6 +155,16 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
       "-p",
       "relabelto",
     ),
+    "restorecon labels device nodes": allow(
+      "-s",
+      "setfiles_t",
+      "-t",
+      "qm_file_t",
+      "-c",
+      "chr_file",
+      "-p",
+      "relabelto",
+    ),
     "qm_t -> nested transition": allow(
       "-s",
       "qm_t",
@@ -294,6 +304,10 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
   await t.test("podman_t may start the partition as qm_t", some("engine -> qm_t transition"));
   await t.test("podman_t may mount with context=qm_file_t", some("engine mounts qm_file_t"));
   await t.test("qm_t is entered from qm_file_t", some("qm_t entrypoint"));
+  await t.test(
+    "restorecon may label the tree's device nodes qm_file_t",
+    some("restorecon labels device nodes"),
+  );
   await t.test("qm_t writes its own files", some("qm_t writes its files"));
   await t.test("qm_t starts nested containers as qm_container_t", some("qm_t -> nested transition"));
   await t.test("qm_container_t is entered from qm_container_file_t", some("nested entrypoint"));
