@@ -90,6 +90,8 @@ const partitionReadable = [
   "ld_so_cache_t",
   "ld_so_t",
   "lib_t",
+  // Timezone=local bind-mounts the host's /etc/localtime (zoneinfo) into the partition.
+  "locale_t",
   "nsfs_t",
   "proc_net_t",
   "proc_psi_t",
