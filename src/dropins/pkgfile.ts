@@ -55,8 +55,7 @@ function pipe(file: string, producer: readonly string[], consumer: readonly stri
     const done = (name: string) => (code: number | null) => {
       if (code !== 0 && failed === undefined) failed = `${name} exited with status ${code}`;
       if (--pending === 0) {
-        if (failed)
-          reject(new QmError("QM_COMMAND_FAILED", `${failed} reading ${file}: ${stderr.trim()}`));
+        if (failed) reject(new QmError("QM_COMMAND_FAILED", `${failed} reading ${file}: ${stderr.trim()}`));
         else resolvePipe();
       }
     };

@@ -15,6 +15,8 @@ export interface RunOptions {
   readonly memoryTrials: number;
   readonly cpuSeconds: number;
   readonly log: (line: string) => void;
+  /** Called once the clean-ups after SIGINT/SIGTERM are done: the caller ends the process. */
+  readonly interrupted: (signal: NodeJS.Signals) => void;
 }
 
 export function selectChecks(only: readonly string[]): readonly Check[] {
@@ -49,7 +51,7 @@ export async function runFfi(o: RunOptions): Promise<Report> {
     void cleanups
       .all()
       .then(() => base.qm(["rm", "-rf", WORK_DIR]))
-      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      .finally(() => o.interrupted(signal));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

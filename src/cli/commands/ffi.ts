@@ -104,6 +104,8 @@ export const ffiCommand: Command = {
       memoryTrials: Math.round(positiveNumber(stringOption(ctx.args, "trials"), 3, "trials")),
       cpuSeconds: positiveNumber(stringOption(ctx.args, "cpu-seconds"), 4, "cpu-seconds"),
       log: ctx.log,
+      // The shell's status for a process ended by the signal.
+      interrupted: (signal) => process.exit(signal === "SIGINT" ? 130 : 143),
     });
     const output = stringOption(ctx.args, "output");
     if (output) writeFileSync(output, render(report, format));
