@@ -50,7 +50,10 @@ export const ERRORS = {
     summary: "an unexpected exception (a defect in qm)",
     action: "rerun with QM_DEBUG=1 for a stack trace and report it",
   },
-  QM_NOT_ROOT: { status: E.failure, summary: "a command that changes the host was run without root" },
+  QM_NOT_ROOT: {
+    status: E.failure,
+    summary: "a command that changes the host or runs the partition was run without root",
+  },
   QM_COMMAND_NOT_FOUND: {
     status: E.hostNotReady,
     summary: "a program qm needs is not installed (podman, systemctl, dpkg-deb, rpmbuild, ...)",
@@ -132,7 +135,8 @@ export const ERRORS = {
   QM_SETUP_ROOT: { status: E.failure, summary: "`--root DIR` does not exist or cannot be written" },
   QM_SETUP_SOURCE: {
     status: E.usage,
-    summary: "`--from-tar` or `--from-dir` names nothing usable, or both are given",
+    summary:
+      "`--from-tar` or `--from-dir` names nothing usable, or the suite to build cannot be told (no `--suite`)",
   },
   QM_SETUP_HOSTNAME: {
     status: E.usage,
@@ -199,7 +203,11 @@ export const ERRORS = {
     status: E.invalidConfig,
     summary: "a .deb or .rpm holds an entry that is not a regular file",
   },
-  QM_DROPIN_UNKNOWN: { status: E.usage, summary: "no sub-package or package file of that name" },
+  QM_DROPIN_UNKNOWN: {
+    status: E.usage,
+    summary:
+      "no sub-package of that name in the catalog, no manifest in the directory, or no such package file",
+  },
   QM_DROPIN_EXISTS: {
     status: E.failure,
     summary: "`qm dropin new` would write into a directory that exists",
@@ -225,7 +233,7 @@ export const ERRORS = {
     summary: "`qm dropin remove` named a dpkg/rpm package that does not depend on qm",
   },
 
-  // qmctl: upstream's statuses and messages; the codes appear only with --json
+  // qmctl: upstream's statuses and messages; qmctl prints only the message, the code names the case
   QMCTL_ERROR: {
     status: Q.general,
     summary: "any failure of `qmctl show`, `execin` or `cp` (upstream collapses them)",
