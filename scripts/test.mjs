@@ -7,7 +7,7 @@
 //   node scripts/test.mjs --integration    checks + integration tests only
 //   node scripts/test.mjs PATTERN...       only test files whose path contains a PATTERN
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { cpus } from "node:os";
 import { join, relative } from "node:path";
 import { run } from "node:test";
@@ -91,6 +91,8 @@ function checkStray(before, what) {
   process.stdout.write(`✖ ${what} left files in the working tree: ${left.join(", ")}\n`);
 }
 
+// A compiled test of a source file since moved or deleted would still run: compile into an empty directory.
+rmSync(buildDir, { recursive: true, force: true });
 // Each stage needs the one before: stop at the first that fails, naming it.
 const stages = [
   [
