@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { ExitCode, QmError, toQmError } from "../core/errors.js";
+import { type ErrorCode, QmError, toQmError } from "../core/errors.js";
 import { shareDir } from "../core/paths.js";
 import { type GeneratedService, generateServiceFrom } from "../quadlet/index.js";
 import { discoverUnits, expandSearchDirs, type UnitFs, unitSearchDirs } from "../unit/index.js";
@@ -71,9 +71,8 @@ export interface ValidationReport {
   readonly notes: readonly string[];
 }
 
-function invalid(code: string, file: string, line: number, message: string, hint?: string): QmError {
+function invalid(code: ErrorCode, file: string, line: number, message: string, hint?: string): QmError {
   return new QmError(code, message, {
-    exitCode: ExitCode.invalidConfig,
     location: { file, line },
     ...(hint ? { hint } : {}),
   });
@@ -152,7 +151,6 @@ export function validateFiles(
     const file = files.find((f) => f.destination === e.location?.file);
     if (!file || !e.location) return e;
     return new QmError(e.code, e.message, {
-      exitCode: e.exitCode,
       location: { ...e.location, file: file.origin, line: Math.max(1, e.location.line - file.lineOffset) },
       hint: `${e.hint ? `${e.hint}; ` : ""}nothing was installed (the file would go to ${file.destination})`,
       details: { ...(e.details ?? {}), destination: file.destination },

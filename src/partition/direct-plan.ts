@@ -1,4 +1,4 @@
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import type { GeneratedService } from "../quadlet/index.js";
 import { expandEnvironment, expandSpecifiers, ValueSyntaxError } from "../unit/values.js";
 import { CGROUP_V1_ANNOTATION } from "./cgroup-hook.js";
@@ -78,7 +78,6 @@ function expand(
   } catch (error) {
     if (error instanceof ValueSyntaxError) {
       throw new QmError("QM_CONFIG_INVALID", `ExecStart of ${service.serviceName}: ${error.message}`, {
-        exitCode: ExitCode.invalidConfig,
         location: { file: service.sourcePath, line: 1 },
       });
     }

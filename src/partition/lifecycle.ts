@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { siblingBundle } from "../core/paths.js";
 import { collectSnapshot } from "../doctor/collect.js";
 import { type HostFacts, hostFacts } from "../doctor/facts.js";
@@ -209,7 +209,6 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
       "QM_START_FAILED",
       `podman could not start the partition (exit status ${r.code}):\n${r.stderr.trim().split("\n").slice(-10).join("\n")}`,
       {
-        exitCode: ExitCode.commandFailed,
         hint: "check 'qm config check' and 'qm doctor'; the command is in --json output",
         details: { argv: plan.argv },
       },
@@ -285,7 +284,6 @@ async function startSystemd(
       "QM_START_FAILED",
       `systemctl start ${config.service.serviceName} failed: ${r.stderr.trim()}`,
       {
-        exitCode: ExitCode.commandFailed,
         hint: `see 'journalctl --no-pager -xu ${config.service.serviceName}'`,
       },
     );

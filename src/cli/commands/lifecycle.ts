@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ExitCode, QmError } from "../../core/errors.js";
+import { QmError } from "../../core/errors.js";
 import {
   loadPartition,
   logs,
@@ -36,9 +36,7 @@ const waitOptions = [
 function options(ctx: CommandContext) {
   const timeout = Number(stringOption(ctx.args, "timeout") ?? "60");
   if (!Number.isFinite(timeout) || timeout <= 0) {
-    throw new QmError("QM_USAGE", "--timeout needs a positive number of seconds", {
-      exitCode: ExitCode.usage,
-    });
+    throw new QmError("QM_USAGE", "--timeout needs a positive number of seconds");
   }
   if (process.getuid?.() !== 0) {
     throw new QmError("QM_NOT_ROOT", "running the partition needs root (podman, cgroups, mounts)", {
@@ -189,7 +187,6 @@ export const configCommand: Command = {
     const [action] = ctx.args.positionals;
     if (action !== "check") {
       throw new QmError("QM_USAGE", `qm config: unknown action '${action ?? ""}'`, {
-        exitCode: ExitCode.usage,
         hint: "use 'qm config check'",
       });
     }
