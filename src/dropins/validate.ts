@@ -78,6 +78,18 @@ function invalid(code: ErrorCode, file: string, line: number, message: string, h
   });
 }
 
+/** A TOML string, boolean, number, one-line array or inline table. */
+function tomlValue(value: string): boolean {
+  return (
+    /^"([^"\\]|\\.)*"$/.test(value) ||
+    /^'[^']*'$/.test(value) ||
+    /^(true|false)$/.test(value) ||
+    /^[+-]?[0-9][0-9_]*(\.[0-9]+)?$/.test(value) ||
+    /^\[.*\]$/.test(value) ||
+    /^\{.*\}$/.test(value)
+  );
+}
+
 /** containers.conf is TOML; check the shape every line must have so podman inside QM does not refuse to start. */
 export function checkContainersConf(text: string, file: string): void {
   const lines = text.split("\n");
@@ -87,19 +99,15 @@ export function checkContainersConf(text: string, file: string): void {
     if (/^\[{1,2}[A-Za-z0-9_.-]+\]{1,2}$/.test(line)) continue;
     const m = /^([A-Za-z0-9_-]+)\s*=\s*(.+)$/.exec(line);
     if (!m) throw invalid("QM_DROPIN_SYNTAX", file, i + 1, `not a [table] or key = value line: ${line}`);
-    const value = (m[2] as string).replace(/\s+#.*$/, "");
+    const raw = m[2] as string;
+    // A '#' after a blank starts a comment, unless it is inside a string: `label = "cam #1"`.
+    const value = tomlValue(raw) ? raw : raw.replace(/\s+#.*$/, "");
     if (value.startsWith("[") && !value.endsWith("]")) {
       // A multi-line array: skip to its closing bracket.
       while (i + 1 < lines.length && !(lines[i] as string).trim().endsWith("]")) i++;
       continue;
     }
-    const ok =
-      /^"([^"\\]|\\.)*"$/.test(value) ||
-      /^'[^']*'$/.test(value) ||
-      /^(true|false)$/.test(value) ||
-      /^[+-]?[0-9][0-9_]*(\.[0-9]+)?$/.test(value) ||
-      /^\[.*\]$/.test(value) ||
-      /^\{.*\}$/.test(value);
+    const ok = tomlValue(value);
     if (!ok)
       throw invalid(
         "QM_DROPIN_SYNTAX",
@@ -118,11 +126,18 @@ function checkHookConfig(text: string, file: string): void {
   } catch (error) {
     throw invalid("QM_DROPIN_SYNTAX", file, 1, `not valid JSON: ${(error as Error).message}`);
   }
-  const h = hook as { version?: unknown; hook?: { path?: unknown }; when?: unknown; stages?: unknown };
+  // JSON null, a list or a scalar has none of the fields (and null has no properties to read).
+  const h = (typeof hook === "object" && hook !== null ? hook : {}) as {
+    version?: unknown;
+    hook?: { path?: unknown };
+    when?: unknown;
+    stages?: unknown;
+  };
   if (
     typeof h.version !== "string" ||
     typeof h.hook?.path !== "string" ||
     typeof h.when !== "object" ||
+    h.when === null ||
     !Array.isArray(h.stages)
   )
     throw invalid(
