@@ -192,6 +192,13 @@ test("checkContainersConf: tables, comments and every TOML value form pass", () 
       "l = [",
       "  anything inside a multi-line array",
       "]",
+      "h2 = 1.25",
+      "m = [  # a comment",
+      "  1,",
+      "]  # the end",
+      "n = [",
+      "  2",
+      "]  ",
     ].join("\n"),
     "c.conf",
   );
@@ -208,6 +215,7 @@ test("checkContainersConf: lines and values that are not TOML are refused at the
     ["[[[engine]]]", 1, "not a [table] or key = value line: [[[engine]]]"],
     ["[en gine]", 1, "not a [table] or key = value line: [en gine]"],
     ["[]", 1, "not a [table] or key = value line: []"],
+    ["[engine]x", 1, "not a [table] or key = value line: [engine]x"],
     ["x[engine]", 1, "not a [table] or key = value line: x[engine]"],
   ] as const)
     assert.equal(
@@ -230,6 +238,11 @@ test("checkContainersConf: lines and values that are not TOML are refused at the
     ["a = x}", 1, "x}"],
     ["a = x]", 1, "x]"],
     ["a = x # c", 1, "x"],
+    ["a = x[1]", 1, "x[1]"],
+    ["a = x{1}", 1, "x{1}"],
+    ["a = {1}x", 1, "{1}x"],
+    ["a = [\n1,\n]  # end\nb = bad", 4, "bad"],
+    ["a = [\n1,\n]  \nb = bad", 4, "bad"],
     ["a = [\n1,\n]\nb = bad", 4, "bad"],
     ["a = [\n1,\n2]\nb = bad", 4, "bad"],
   ] as const) {
@@ -242,6 +255,18 @@ test("checkContainersConf: lines and values that are not TOML are refused at the
     );
     assert.equal(e.hint, hint);
   }
+});
+
+test("checkContainersConf: an array that is never closed is refused at its first line", () => {
+  for (const [text, line] of [
+    ["a = [\n1,\n2", 1],
+    ["a = [", 1],
+    ["x = 1\na = [ # open\n1, # ]", 2],
+  ] as const)
+    assert.equal(
+      rejects(() => checkContainersConf(text, "c.conf"), "QM_DROPIN_SYNTAX", "c.conf", line).message,
+      "the array of a is not closed with ']'",
+    );
 });
 
 test("hook configurations need version, hook.path, when and stages", () => {
@@ -287,6 +312,12 @@ test("errors keep their own hint before 'nothing was installed', and never point
   );
   assert.ok(e.hint?.endsWith(`; nothing was installed (the file would go to ${unit})`), e.hint);
   assert.ok((e.hint?.length ?? 0) > `; nothing was installed (the file would go to ${unit})`.length);
+  assert.deepEqual(e.details, {
+    unit: "cam.container",
+    section: "Container",
+    key: "Imag",
+    destination: unit,
+  });
   // A marked hook configuration (lineOffset 1) with an error on its first line.
   const at = "/usr/share/containers/oci/hooks.d/x.json";
   rejects(
@@ -393,4 +424,26 @@ test("overlayUnitFs: added files win, removed ones are gone, directories are lis
     plain.list("/a")?.map((e) => e.name),
     ["y"],
   );
+});
+
+test("an error is relocated to the file it is in, not to the package's first file", () => {
+  const unit = "/etc/qm/containers/systemd/cam.container";
+  rejects(
+    () =>
+      validateFiles(base(), [file(DROPIN, "[Container]\n"), file(unit, "[Container]\nImage=x\nImag=x\n")]),
+    "QM_QUADLET_UNSUPPORTED_KEY",
+    "/src/cam.container",
+    3,
+  );
+});
+
+test("without qm.container under the root (other units there or not), the one qm ships is used", () => {
+  const other = memoryUnitFs({ "/etc/containers/systemd/other.container": "[Container]\nImage=x\n" });
+  for (const fs of [other, memoryUnitFs({})]) {
+    const r = validateFiles(fs, [file(DROPIN, "[Container]\nAddCapability=sys_nice\n")]);
+    assert.deepEqual(r.notes, ["no qm.container under the root: validated against the one qm ships"]);
+    assert.equal(r.execStart[0], "/usr/bin/podman");
+    assert.ok(r.execStart.join(" ").includes("--cap-add sys_nice"));
+    assert.ok(r.execStart.includes("qm"), r.execStart.join(" "));
+  }
 });

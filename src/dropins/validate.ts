@@ -103,8 +103,18 @@ export function checkContainersConf(text: string, file: string): void {
     // A '#' after a blank starts a comment, unless it is inside a string: `label = "cam #1"`.
     const value = tomlValue(raw) ? raw : raw.replace(/\s+#.*$/, "");
     if (value.startsWith("[") && !value.endsWith("]")) {
-      // A multi-line array: skip to its closing bracket.
-      while (i + 1 < lines.length && !(lines[i] as string).trim().endsWith("]")) i++;
+      // A multi-line array: skip to the line that closes it (a comment may follow the bracket).
+      const open = i;
+      do i++;
+      while (
+        i < lines.length &&
+        !(lines[i] as string)
+          .replace(/\s+#.*$/, "")
+          .trim()
+          .endsWith("]")
+      );
+      if (i === lines.length)
+        throw invalid("QM_DROPIN_SYNTAX", file, open + 1, `the array of ${m[1]} is not closed with ']'`);
       continue;
     }
     const ok = tomlValue(value);
