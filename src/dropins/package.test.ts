@@ -273,11 +273,13 @@ test("loadPackage: unknown names and directories without a manifest are refused 
   const share = join(tmp, "share2");
   mkdirSync(join(share, "dropins", "kvm"), { recursive: true });
   writeFileSync(join(share, "dropins", "kvm", "dropin.json"), "{}");
+  mkdirSync(join(share, "dropins", "dvb"));
+  writeFileSync(join(share, "dropins", "dvb", "dropin.json"), "{}");
   writeFileSync(join(share, "dropins", "notes"), "{}");
   withEnv({ QM_SHARE_DIR: share }, () => {
     const e = fails(() => loadPackage("cam"), "QM_DROPIN_UNKNOWN");
     assert.equal(e.message, "no sub-package 'cam' in the catalog");
-    assert.equal(e.hint, "known: kvm; a directory must be given as a path (./NAME)");
+    assert.equal(e.hint, "known: dvb, kvm; a directory must be given as a path (./NAME)");
     assert.equal(
       fails(() => loadPackage("notes"), "QM_DROPIN_UNKNOWN").message,
       "no sub-package 'notes' in the catalog",
@@ -316,6 +318,8 @@ test("loadPackage with hooks: the hook executables from QM_DIST_DIR, their confi
   });
   for (const n of ["oci-qm-device-manager", "oci-qm-wayland-client-devices"])
     writeFileSync(join(dist, `${n}.cjs`), `bundle ${n}`);
+  // Only dist/ files are looked for in QM_DIST_DIR; the configurations always come from share/.
+  writeFileSync(join(dist, "oci-qm-device-manager.json.mjs"), "not the configuration");
   const files = withEnv({ QM_SHARE_DIR: share, QM_DIST_DIR: dist }, () => loadPackage(dir).files);
   assert.deepEqual(
     files.map((f) => [f.destination, f.mode, f.content.toString(), f.kind, f.origin, f.lineOffset]),

@@ -216,6 +216,7 @@ test("checkContainersConf: lines and values that are not TOML are refused at the
     ["[en gine]", 1, "not a [table] or key = value line: [en gine]"],
     ["[]", 1, "not a [table] or key = value line: []"],
     ["[engine]x", 1, "not a [table] or key = value line: [engine]x"],
+    ["a = 1\rx", 1, "not a [table] or key = value line: a = 1\rx"],
     ["x[engine]", 1, "not a [table] or key = value line: x[engine]"],
   ] as const)
     assert.equal(
@@ -414,8 +415,10 @@ test("overlayUnitFs: added files win, removed ones are gone, directories are lis
   assert.equal(fs.readText("/top"), "t");
   assert.equal(fs.readText("/a/c/d/z"), "3");
   for (const p of ["/a/c", "/a/c/", "/a/c/d", "/a/v", "/a/w", "/top", "/a", "/q"]) assert.ok(fs.exists(p), p);
-  for (const p of ["/a/y", "/a/b/x", "/a/c/d/z/x", "/a/cx", "/a/c/d/", "/nowhere"].slice(0, 5))
-    assert.equal(fs.exists(p), p === "/a/c/d/", p);
+  assert.ok(fs.exists("/a/c/d/"));
+  // A name that only begins like an added file's directory does not exist.
+  for (const p of ["/a/y", "/a/b/x", "/a/c/d/z/x", "/a/cx", "/root-f", "/nowhere"])
+    assert.equal(fs.exists(p), false, p);
   // Without removals, the base shows through.
   const plain = overlayUnitFs(memoryUnitFs({ "/a/y": "2" }), new Map());
   assert.equal(plain.readText("/a/y"), "2");
@@ -446,4 +449,18 @@ test("without qm.container under the root (other units there or not), the one qm
     assert.ok(r.execStart.join(" ").includes("--cap-add sys_nice"));
     assert.ok(r.execStart.includes("qm"), r.execStart.join(" "));
   }
+});
+
+test("a failure that is not qm's own error comes back as an internal error, not as a crash of the relocation", () => {
+  const broken = {
+    ...base(),
+    list(): never {
+      throw new Error("disk gone");
+    },
+  };
+  assert.throws(
+    () => validateFiles(broken, [file(DROPIN, "[Container]\n")]),
+    (e: unknown) =>
+      e instanceof QmError && e.code === "QM_INTERNAL" && e.message === "internal error: disk gone",
+  );
 });
