@@ -319,7 +319,7 @@ test("loadPackage with hooks: the hook executables from QM_DIST_DIR, their confi
   for (const n of ["oci-qm-device-manager", "oci-qm-wayland-client-devices"])
     writeFileSync(join(dist, `${n}.cjs`), `bundle ${n}`);
   // Only dist/ files are looked for in QM_DIST_DIR; the configurations always come from share/.
-  writeFileSync(join(dist, "oci-qm-device-manager.json.mjs"), "not the configuration");
+  writeFileSync(join(dist, "oci-qm-device-manager.json.cjs"), "not the configuration");
   const files = withEnv({ QM_SHARE_DIR: share, QM_DIST_DIR: dist }, () => loadPackage(dir).files);
   assert.deepEqual(
     files.map((f) => [f.destination, f.mode, f.content.toString(), f.kind, f.origin, f.lineOffset]),

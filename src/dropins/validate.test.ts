@@ -244,6 +244,9 @@ test("checkContainersConf: lines and values that are not TOML are refused at the
     ["a = {1}x", 1, "{1}x"],
     ["a = [\n1,\n]  # end\nb = bad", 4, "bad"],
     ["a = [\n1,\n]  \nb = bad", 4, "bad"],
+    ["a = [1,\n2]\nb = bad", 3, "bad"],
+    ["a = [1]\nb = bad", 2, "bad"],
+    ["a = x[", 1, "x["],
     ["a = [\n1,\n]\nb = bad", 4, "bad"],
     ["a = [\n1,\n2]\nb = bad", 4, "bad"],
   ] as const) {
