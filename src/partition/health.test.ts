@@ -75,7 +75,7 @@ describe("qm status: what the observations mean", () => {
       {
         state: "failed",
         reason:
-          "the container exited with status 137; its supervisor is not running; the kernel's OOM killer killed 2 process(es) in the partition's cgroup: 'qm start' starts it again",
+          "podman records the container as exited (exit status 137); its supervisor is not running; the kernel's OOM killer killed 2 process(es) in the partition's cgroup: 'qm start' starts it again",
       },
     );
     assert.deepEqual(judge({ ...running, podmanStatus: null, init: null, conmon: null, recorded: false }), {

@@ -67,7 +67,7 @@ export function judge(o: Observation): Verdict {
   const whoDied = (): string | null => {
     if (o.podmanStatus === null) return "the container is gone";
     if (o.podmanStatus !== "running")
-      return `the container ${o.podmanStatus}${o.exitCode !== null && o.podmanStatus === "exited" ? ` with status ${o.exitCode}` : ""}`;
+      return `podman records the container as ${o.podmanStatus}${o.exitCode !== null && o.podmanStatus === "exited" ? ` (exit status ${o.exitCode})` : ""}`;
     if (o.init === null || o.init.pid <= 0) return "podman records no init process";
     if (dead(o.init))
       return `its init (pid ${o.init.pid}) is gone, though podman still records it as running`;

@@ -249,6 +249,8 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
   mkdirSync(RUN_DIR, { recursive: true });
   const r = await run("/bin/sh", launcher, { allowFailure: true, timeoutMs: 300_000, cwd: RUN_DIR });
   if (r.code !== 0) {
+    // A failed start leaves nothing behind: podman may have got as far as a container before it failed or was killed.
+    await podman(["rm", "--force", "--time", "0", ctx.containerName], { allowFailure: true });
     await removeCgroups(ctx.serviceName);
     rmSync(ctx.paths.runState, { force: true });
     throw new QmError(
