@@ -7,7 +7,7 @@ import { type HostFacts, hostFacts } from "../doctor/facts.js";
 import { applyCgroupPlan, cgroupHost, removeCgroupTree, unitCgroupDirs } from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
 import { underRoot } from "../engine/fs.js";
-import { oomScoreAdj, processAlive } from "../engine/host.js";
+import { processAlive } from "../engine/host.js";
 import { kernelLog } from "../engine/kmsg.js";
 import { type ContainerState, inspectContainer, podman, podmanProgram } from "../engine/podman.js";
 import { planCgroups } from "./cgroup-plan.js";
@@ -15,17 +15,17 @@ import { loadContext, type PartitionContext, RUN_DIR, START_LIMIT_DIR, systemdMo
 import { type DirectHost, planDirect } from "./direct-plan.js";
 import {
   judge,
-  type Observation,
   oomFloorGap,
   type PartitionState,
-  type ProcessObservation,
   type SourceChange,
   sourceChanges,
   type UngrantedCapability,
   ungrantedCapabilities,
   warnings,
 } from "./health.js";
+import { realPorts } from "./real-ports.js";
 import { type Adaptation, type RunState, readRunState, writeRunState } from "./runstate.js";
+import { directRuntime, type Runtime, systemdRuntime } from "./runtime.js";
 import { startSupervisor, stopSupervisor, supervisedPolicy, supervisorAlive } from "./supervisor.js";
 
 /**
@@ -43,6 +43,11 @@ export interface LifecycleOptions {
 }
 
 export { systemdMode };
+
+/** The runtime for this host, on the real ports. */
+export function runtime(systemd: boolean): Runtime {
+  return systemd ? systemdRuntime(realPorts) : directRuntime(realPorts);
+}
 
 function directHost(f: HostFacts): DirectHost {
   return {
@@ -98,17 +103,6 @@ async function failedUnits(container: string): Promise<string[]> {
     .split("\n")
     .map((l) => l.trim().split(/\s+/)[0] ?? "")
     .filter((u) => u !== "" && u !== "●");
-}
-
-/** The partition's systemd state, or null with podman's reason when it does not answer. */
-async function askSystemd(container: string): Promise<{ state: string | null; error: string | null }> {
-  const r = await podman(["exec", container, "systemctl", "is-system-running"], {
-    allowFailure: true,
-    timeoutMs: 10_000,
-  }).catch((e: unknown) => ({ stdout: "", stderr: e instanceof Error ? e.message : String(e), code: 1 }));
-  const state = r.stdout.trim() || null;
-  const error = state === null ? r.stderr.trim().split("\n").slice(-1)[0] || `exit status ${r.code}` : null;
-  return { state, error };
 }
 
 export interface StartReport {
@@ -185,7 +179,7 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
       action: resume ? "supervision resumed" : "already running",
       containerName: ctx.containerName,
       pid: existing.pid,
-      systemState: (await askSystemd(ctx.containerName)).state,
+      systemState: (await realPorts.podman.systemState(ctx.containerName)).state,
       failedUnits: [],
       argv,
       adaptations: recorded?.adaptations ?? plan.adaptations,
@@ -383,28 +377,16 @@ export interface StopReport {
 export async function stop(o: LifecycleOptions): Promise<StopReport> {
   const ctx = loadContext(o.root);
   const serviceName = ctx.serviceName;
-  if (systemdMode(o.root)) {
-    await systemctl(["stop", serviceName]);
+  const rt = runtime(systemdMode(o.root));
+  const runState = readRunState(serviceName);
+  if (rt.mode === "systemd") {
+    await rt.stopPartition(ctx, runState);
     return { mode: "systemd", action: "stopped", removed: [] };
   }
-  const runState = readRunState(serviceName);
-  const containerName = runState?.containerName ?? ctx.containerName;
-  // First the supervisor, so that nothing starts the partition again while it stops.
-  const supervised = await stopSupervisor(runState?.supervisor);
-  const existing = await inspectContainer(containerName);
   const dirs = unitCgroupDirs(serviceName).filter((d) => existsSync(d));
-  if (!existing && dirs.length === 0 && !runState)
+  const removed = await rt.stopPartition(ctx, runState);
+  if (removed.length === 0 && dirs.length === 0 && !runState)
     return { mode: "direct", action: "not running", removed: [] };
-  const removed: string[] = supervised ? [`supervisor (pid ${runState?.supervisor?.pid})`] : [];
-  if (existing) {
-    // A partition whose conmon is gone cannot be stopped through podman: its init goes first (and with it every
-    // process of its PID namespace).
-    if (processAlive(existing.pid) && !processAlive(existing.conmonPid))
-      process.kill(existing.pid, "SIGKILL");
-    await podman(["stop", "--time", "10", containerName], { allowFailure: true });
-    await podman(["rm", "--force", "--volumes", containerName], { allowFailure: true });
-    removed.push(`container ${containerName}`);
-  }
   const left = await removeCgroups(serviceName);
   if (left.length > 0) {
     throw new QmError("QM_STOP_INCOMPLETE", `cgroups still populated after stop: ${left.join(", ")}`, {
@@ -511,11 +493,6 @@ function cgroupUsage(serviceName: string): Record<string, number | null> {
   };
 }
 
-function observeProcess(pid: number | undefined): ProcessObservation | null {
-  if (!pid || pid <= 0) return null;
-  return { pid, alive: processAlive(pid), oomScoreAdj: oomScoreAdj(pid) };
-}
-
 /** Restarts the supervisor logged since qm start (its log starts empty at each qm start). */
 function supervisorEvents(path: string): { restarts: number; last: string | null } {
   let lines: string[] = [];
@@ -548,40 +525,10 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
   const facts = hostFacts(await collectSnapshot({ versions: [], probes: false }));
   const runState = readRunState(serviceName);
   const containerName = runState?.containerName ?? ctx.containerName;
-  const c: ContainerState | null = await inspectContainer(containerName);
-  const init = observeProcess(c?.pid);
-  const conmon = observeProcess(c?.conmonPid);
-  let activeState: string | null = null;
-  let systemdRecorded = false;
-  if (systemd) {
-    const r = await systemctl(["show", serviceName, "--property=ActiveState,SubState,Result"], true);
-    const props = Object.fromEntries(
-      r.stdout
-        .trim()
-        .split("\n")
-        .map((l) => l.split("=") as [string, string]),
-    );
-    activeState = props.Result === "start-limit-hit" ? "failed" : (props.ActiveState ?? null);
-    systemdRecorded = props.ActiveState !== "inactive";
-    if (props.Result === "start-limit-hit") systemdRecorded = true;
-  }
-  const asked = c?.status === "running" && init?.alive === true ? await askSystemd(containerName) : null;
+  const { observation, container: c } = await runtime(systemd).observe(ctx, runState);
+  const { init, conmon } = observation;
   const supervisor = !systemd && runState?.supervisor ? runState.supervisor : null;
   const events = supervisorEvents(ctx.paths.supervisorLog);
-  const observation: Observation = {
-    mode: systemd ? "systemd" : "direct",
-    recorded: systemd ? systemdRecorded : runState !== null,
-    podmanStatus: c?.status ?? null,
-    exitCode: c ? c.exitCode : null,
-    init,
-    conmon,
-    systemState: asked?.state ?? null,
-    systemError: asked?.error ?? null,
-    supervisorAlive: systemd || runState === null ? null : supervisorAlive(supervisor ?? undefined),
-    startLimitHit: existsSync(ctx.paths.startLimitHit),
-    activeState,
-    oomKills: null,
-  };
   let verdict = judge(observation);
   if (verdict.state === "failed" && init && !init.alive && oomKilled(init.pid)) {
     verdict = { ...verdict, reason: `${verdict.reason} (the kernel's OOM killer killed its init)` };
@@ -597,8 +544,8 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
     containerName,
     state: verdict.state,
     reason: verdict.reason,
-    systemState: asked?.state ?? null,
-    failedUnits: asked?.state === "degraded" ? await failedUnits(containerName) : [],
+    systemState: observation.systemState,
+    failedUnits: observation.systemState === "degraded" ? await failedUnits(containerName) : [],
     pid: running && c ? c.pid : null,
     init,
     conmon,
