@@ -173,7 +173,12 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
           policy,
         )
       : (recorded?.supervisor ?? null);
-    if (resume && recorded) writeRunState({ ...recorded, ...(supervisor ? { supervisor } : {}) });
+    // Recorded, so that qm stop ends the supervisor (a partition started by other means gets a record here).
+    if (resume)
+      writeRunState({
+        ...(recorded ?? runStateOf(ctx, argv, plan.adaptations)),
+        ...(supervisor ? { supervisor } : {}),
+      });
     return {
       mode: "direct",
       action: resume ? "supervision resumed" : "already running",
@@ -214,17 +219,7 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
     ctx.paths.supervisorLog,
   ])
     rmSync(path, { force: true });
-  const state: RunState = {
-    schema: 1,
-    mode: "direct",
-    serviceName: ctx.serviceName,
-    containerName: ctx.containerName,
-    configHash: ctx.configHash,
-    argv: plan.argv,
-    adaptations,
-    startedAt: new Date().toISOString(),
-    sources: ctx.sources,
-  };
+  const state = runStateOf(ctx, plan.argv, adaptations);
   // Recorded before podman runs: a qm start killed from here on leaves a partition that qm status and qm stop know.
   writeRunState(state);
   o.log(`starting ${ctx.serviceName}: ${plan.argv.join(" ")}`);
@@ -286,6 +281,24 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
     ...limits,
     supervisorPid: supervisor?.pid ?? null,
     seconds: (Date.now() - started) / 1000,
+  };
+}
+
+function runStateOf(
+  ctx: PartitionContext,
+  argv: readonly string[],
+  adaptations: readonly Adaptation[],
+): RunState {
+  return {
+    schema: 1,
+    mode: "direct",
+    serviceName: ctx.serviceName,
+    containerName: ctx.containerName,
+    configHash: ctx.configHash,
+    argv,
+    adaptations,
+    startedAt: new Date().toISOString(),
+    sources: ctx.sources,
   };
 }
 
