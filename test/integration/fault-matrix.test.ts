@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { describe, test } from "node:test";
 import { kernelLog } from "../../src/engine/kmsg.js";
 import { distBin, rootSkipReason } from "../helpers.js";
@@ -273,5 +273,36 @@ describe("fault matrix: the partition always comes back, and qm status tells the
       const again = p.qm("start", "--root", p.root);
       assert.match(again.stdout, /CAP_SYS_RESOURCE .*70-resource\.conf/);
     }
+  });
+  test("/var/qm full: the partition boots and comes back after kill -9 of init, or qm says why", async (t) => {
+    const p = testPartition(t);
+    // The partition's /var on a small filesystem of its own, filled to ENOSPC before start.
+    const dir = mkdtempSync("/var/tmp/qm-fault-var-");
+    t.after(() => {
+      p.qm("stop", "--root", p.root);
+      spawnSync("umount", [dir]);
+      rmSync(dir, { recursive: true, force: true });
+    });
+    assert.equal(spawnSync("mount", ["-t", "tmpfs", "-o", "size=160m", "qm-fault-var", dir]).status, 0);
+    assert.equal(spawnSync("cp", ["-a", `${p.root}/var/qm/.`, dir]).status, 0);
+    p.dropIn("10-full-var.conf", `[Service]\nEnvironment=RWVARFS=${dir}\n`);
+    spawnSync("dd", ["if=/dev/zero", `of=${dir}/fill`, "bs=1M"]);
+    assert.match(spawnSync("df", ["--output=avail", dir], { encoding: "utf8" }).stdout, /\n\s*0\s*$/);
+    const r = p.qm("start", "--json", "--root", p.root);
+    const s = statusOf(p);
+    if (r.status !== 0) {
+      // A clear error, and no status that says running.
+      assert.match(r.stderr, /QM_START|podman could not start|did not finish booting/);
+      assert.notEqual(s.state, "running", JSON.stringify(s));
+      t.diagnostic(`qm start with /var full: refused: ${r.stderr.trim().split("\n")[0]}`);
+      return;
+    }
+    assert.equal(s.state, "running", JSON.stringify(s));
+    const x = processes(p);
+    process.kill(x.init, "SIGKILL");
+    assertNotFalselyRunning(p, [x.init]);
+    t.diagnostic(
+      `/var full: kill -9 init, back to running in ${(await recovered(p, [x.init])).toFixed(1)} s`,
+    );
   });
 });
