@@ -8,7 +8,7 @@ import type { ServiceSettings } from "./service-settings.js";
 
 /**
  * The direct-mode supervisor (share/qm/qm-supervise): a shell script, so that what stays resident while the partition
- * runs is a shell (about 1.6 MiB with busybox), not a Node.js process. It does for the partition what systemd does for
+ * runs is a shell (about 1.8 MiB with busybox), not a Node.js process. It does for the partition what systemd does for
  * qm.service: see the script's header and docs/partition.md.
  */
 
