@@ -120,6 +120,11 @@ export const ERRORS = {
       "the partition could not be started (podman or systemctl failed, or no quadlet generator is installed)",
     action: "run 'qm config check' and 'qm doctor'",
   },
+  QM_START_TIMEOUT: {
+    status: E.commandFailed,
+    summary: "the partition was started but its systemd did not finish booting within the timeout",
+    action: "see 'qm status' and 'qm logs'; 'qm stop' stops it",
+  },
   QM_STOP_INCOMPLETE: {
     status: E.failure,
     summary: "processes of the partition are still alive after `qm stop`",

@@ -3,7 +3,7 @@ import { cpus, release } from "node:os";
 import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
 import { inspectContainer } from "../engine/podman.js";
-import { loadPartition } from "../partition/lifecycle.js";
+import { loadContext } from "../partition/context.js";
 import { partitionCgroup } from "./cgroup.js";
 import { type Check, checks } from "./checks.js";
 import { type CheckResult, type Report, summarize } from "./model.js";
@@ -37,8 +37,7 @@ export function selectChecks(only: readonly string[]): readonly Check[] {
  */
 export async function runFfi(o: RunOptions): Promise<Report> {
   const selected = selectChecks(o.only);
-  const config = loadPartition(o.root);
-  const container = config.unit.get("Container", "ContainerName") ?? "qm";
+  const container = loadContext(o.root).containerName;
   const state = await inspectContainer(container);
   if (state?.status !== "running" || state.pid <= 0)
     throw new QmError("QM_NOT_RUNNING", `the partition (container ${container}) is not running`, {
