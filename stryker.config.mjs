@@ -6,7 +6,7 @@ import { join } from "node:path";
 /** The pure core, by group (issue 21); globs relative to the repository. */
 export const groups = {
   unit: ["src/unit/*.ts"],
-  quadlet: ["src/quadlet/*.ts"],
+  quadlet: ["src/quadlet/*.ts", "src/cli/quadlet.ts"],
   partition: [
     "src/partition/*-plan.ts",
     "src/partition/service-settings.ts",

@@ -52,7 +52,7 @@ try {
     baseline.push(Number(process.hrtime.bigint() - t0) / 1e6);
     p.qm("stop", "--root", p.root);
   }
-  // Restart after kill -9 of the partition's init, to a booted systemd again (podman's restart policy).
+  // Restart after kill -9 of the partition's init, to a booted systemd again (qm's supervisor in direct mode).
   p.qm("start", "--root", p.root);
   const restarts: number[] = [];
   for (let i = 0; i < iterations; i++) {

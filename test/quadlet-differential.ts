@@ -31,7 +31,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { runQuadlet } from "../src/quadlet/cli.js";
+import { runQuadlet } from "../src/cli/quadlet.js";
 
 export type Entry =
   | string

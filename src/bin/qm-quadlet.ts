@@ -1,4 +1,4 @@
-import { runQuadlet } from "../quadlet/cli.js";
+import { runQuadlet } from "../cli/quadlet.js";
 
 // The generator speaks bytes (see src/unit/gostr.ts): what it prints is written as such.
 try {

@@ -158,7 +158,6 @@ function ensureNewline(text: string): string {
 
 function unknownCommand(program: Program, name: string): QmError {
   return new QmError("QM_USAGE", `unknown command '${name}'`, {
-    exitCode: ExitCode.usage,
     hint: `commands: ${program.commands.map((c) => c.name).join(", ")}; see '${program.name} --help'`,
   });
 }

@@ -1,7 +1,11 @@
 /**
- * One error model for every executable. Commands throw QmError; only src/cli turns it into an exit code.
- * Codes are stable strings (documented in docs/errors.md) so scripts can match on them.
+ * One error model for every executable. Commands throw QmError with a code of the registry
+ * (src/core/error-registry.ts), which decides its exit status; only src/cli and src/bin turn it into one.
+ * Codes are stable strings (docs/errors.md, generated from the registry) so scripts can match on them.
  */
+import { ERRORS, type ErrorCode } from "./error-registry.js";
+
+export { type ErrorCode, ExitCode, type ExitCodeValue } from "./error-registry.js";
 
 export interface SourceLocation {
   readonly file: string;
@@ -9,20 +13,12 @@ export interface SourceLocation {
   readonly column?: number;
 }
 
-/** Exit statuses shared by qm and qm-quadlet (qmctl keeps upstream's own, see src/qmctl). */
-export const ExitCode = {
-  ok: 0,
-  failure: 1,
-  usage: 2,
-  invalidConfig: 3,
-  hostNotReady: 4,
-  commandFailed: 5,
-  internal: 70,
-} as const;
-export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
-
 export interface QmErrorOptions {
   readonly hint?: string;
+  /**
+   * Only in src/cli, and only the registry's `also` status for the code (a documented contract); everywhere else
+   * the status is the registry's.
+   */
   readonly exitCode?: number;
   readonly location?: SourceLocation;
   readonly details?: Readonly<Record<string, unknown>>;
@@ -31,17 +27,17 @@ export interface QmErrorOptions {
 
 export class QmError extends Error {
   override readonly name = "QmError";
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly exitCode: number;
   readonly location: SourceLocation | undefined;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: string, message: string, options: QmErrorOptions = {}) {
+  constructor(code: ErrorCode, message: string, options: QmErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.hint = options.hint;
-    this.exitCode = options.exitCode ?? ExitCode.failure;
+    this.exitCode = options.exitCode ?? ERRORS[code].status;
     this.location = options.location;
     this.details = options.details;
   }
@@ -69,7 +65,7 @@ export function formatLocation(at: SourceLocation): string {
 }
 
 export function usageError(message: string, hint?: string): QmError {
-  return new QmError("QM_USAGE", message, { exitCode: ExitCode.usage, ...(hint ? { hint } : {}) });
+  return new QmError("QM_USAGE", message, hint ? { hint } : {});
 }
 
 /** Anything thrown that is not a QmError is a defect; wrap it so it is still reported in one shape. */
@@ -77,7 +73,6 @@ export function toQmError(error: unknown): QmError {
   if (error instanceof QmError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new QmError("QM_INTERNAL", `internal error: ${message}`, {
-    exitCode: ExitCode.internal,
     hint: "this is a defect in qm; rerun with QM_DEBUG=1 for a stack trace and report it",
     cause: error,
   });

@@ -3,7 +3,7 @@
  * RPM spec, maintainer scripts): such text comes from people and programs qm does not control, and a newline or
  * another control character in it would start a line, a field or a section of its own in the generated file.
  */
-import { ExitCode, QmError, type SourceLocation } from "./errors.js";
+import { QmError, type SourceLocation } from "./errors.js";
 
 /** C0 controls (tab and newline included), DEL, C1 controls, and Unicode's line and paragraph separators. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
@@ -30,7 +30,7 @@ export function lineProblem(text: string, options: { allowEmpty?: boolean } = {}
 export function assertLine(
   text: string,
   what: string,
-  options: { location?: SourceLocation; allowEmpty?: boolean; exitCode?: number } = {},
+  options: { location?: SourceLocation; allowEmpty?: boolean } = {},
 ): string {
   const problem = lineProblem(text, options);
   if (problem) throw unsafeText(what, text, problem, options);
@@ -45,7 +45,7 @@ export function assertLine(
 export function assertParagraphs(
   text: string,
   what: string,
-  options: { location?: SourceLocation; exitCode?: number } = {},
+  options: { location?: SourceLocation } = {},
 ): string {
   for (const [i, line] of text.split("\n").entries()) {
     const problem =
@@ -60,12 +60,11 @@ function unsafeText(
   what: string,
   text: string,
   problem: TextProblem,
-  options: { location?: SourceLocation; exitCode?: number },
+  options: { location?: SourceLocation },
 ): QmError {
   // Quote a short, escaped excerpt: the text may be huge or hold terminal escapes.
   const excerpt = JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}…` : text);
   return new QmError("QM_UNSAFE_TEXT", `${what} ${excerpt} ${problem.message} (column ${problem.column})`, {
-    exitCode: options.exitCode ?? ExitCode.invalidConfig,
     hint: "text that goes into a generated file must be one line of printable characters",
     ...(options.location ? { location: options.location } : {}),
   });

@@ -229,8 +229,8 @@ function securityChecks(f: HostFacts): Check[] {
           id: "cap-sys-resource",
           status: "warn",
           summary:
-            "CAP_SYS_RESOURCE missing: hard rlimits cannot be raised and negative oom_score_adj is impossible (ASIL stand-ins run at 0)",
-          hint: "qm clamps LimitNOFILE and podman ulimits to the current hard limits; run qm with CAP_SYS_RESOURCE to honour them fully",
+            "CAP_SYS_RESOURCE missing: the partition's OOMScoreAdjust=500 is no floor (the kernel records none, so any process in the partition can lower its own score to 0, next to ASIL software); hard rlimits cannot be raised and negative oom_score_adj is impossible (ASIL stand-ins run at 0)",
+          hint: "qm clamps LimitNOFILE and podman ulimits to the current hard limits; run qm with CAP_SYS_RESOURCE to honour them fully and to make the OOM score a floor (FFI-OOM-02 checks it)",
         },
   );
   if (!f.seccomp.supported) {

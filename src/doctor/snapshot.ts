@@ -1,4 +1,4 @@
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { stringEnd } from "../hooks/json.js";
 
 /**
@@ -217,15 +217,8 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line, column: offset - start + 1 };
 }
 
-export function snapshotError(
-  file: string,
-  message: string,
-  exitCode: number,
-  offset?: number,
-  text?: string,
-): QmError {
+export function snapshotError(file: string, message: string, offset?: number, text?: string): QmError {
   return new QmError("QM_DOCTOR_SNAPSHOT", message, {
-    exitCode,
     hint: "record one with 'qm doctor --record FILE'",
     ...(offset === undefined || text === undefined
       ? {}
@@ -253,13 +246,7 @@ export function parseSnapshot(text: string, file: string): HostSnapshot {
   } catch (error) {
     const at = scanJson(text);
     const problem = at?.problem ?? printable(String((error as Error).message).slice(0, 200));
-    throw snapshotError(
-      file,
-      `not JSON: ${problem}`,
-      ExitCode.invalidConfig,
-      at?.problem ? at.offset : undefined,
-      text,
-    );
+    throw snapshotError(file, `not JSON: ${problem}`, at?.problem ? at.offset : undefined, text);
   }
   const fail = (path: readonly Step[], message: string): never => {
     // Point at the value, or at the object that lacks it.
@@ -270,13 +257,7 @@ export function parseSnapshot(text: string, file: string): HostSnapshot {
         typeof s === "number" ? `[${s}]` : /^[a-z]+$/i.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`,
       )
       .join("");
-    throw snapshotError(
-      file,
-      `${where.replace(/^\./, "") || "the document"} ${message}`,
-      ExitCode.invalidConfig,
-      at?.offset,
-      text,
-    );
+    throw snapshotError(file, `${where.replace(/^\./, "") || "the document"} ${message}`, at?.offset, text);
   };
   if (!isRecord(raw))
     return fail([], `is ${describe(raw)}, not a qm host snapshot (an object with "schema": 1)`);

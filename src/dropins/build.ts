@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { run } from "../engine/exec.js";
 import {
   debControl,
@@ -155,7 +155,6 @@ export async function buildPackage(pkg: DropinPackage, options: BuildOptions): P
   } catch (error) {
     if (error instanceof QmError && error.code === "QM_COMMAND_NOT_FOUND") {
       throw new QmError(error.code, error.message, {
-        exitCode: ExitCode.hostNotReady,
         hint:
           options.format === "deb"
             ? "install dpkg (dpkg-deb)"

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { qmRootFs, qmUnitFs } from "../config/fs.js";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { pathProblem } from "../core/text.js";
 import { run } from "../engine/exec.js";
 import { SafeDir, type SafeRoot } from "../engine/safe-fs.js";
@@ -74,7 +74,6 @@ export function parseDropinState(text: string, file: string): DropinState {
   const fail = (message: string, needle?: string): never => {
     const at = needle === undefined ? -1 : text.indexOf(JSON.stringify(needle));
     throw new QmError("QM_DROPIN_STATE", message, {
-      exitCode: ExitCode.invalidConfig,
       location: { file, line: at < 0 ? 1 : text.slice(0, at).split("\n").length },
       hint: "nothing was changed; this file records what qm dropin installed: restore it, or remove it to forget every directly installed package",
     });
@@ -213,7 +212,6 @@ function checkConflicts(
         ? `package ${marker.package}`
         : "no package (a local file)";
     throw new QmError("QM_DROPIN_CONFLICT", `${dest} already exists and belongs to ${who}`, {
-      exitCode: ExitCode.failure,
       location: { file: fs.hostPath(dest), line: 1 },
       hint: `nothing was installed; move the file away or remove ${owner?.package ?? marker?.package ?? "it"} first`,
     });
@@ -225,7 +223,6 @@ async function checkRequires(fs: SafeRoot, pkg: string, requires: readonly strin
     if (await managedIn(fs, r)) continue;
     const catalog = catalogNames().find((n) => loadPackage(n).manifest.package === r);
     throw new QmError("QM_DROPIN_DEPENDENCY", `${pkg} needs ${r}, which is not installed`, {
-      exitCode: ExitCode.failure,
       hint: `nothing was installed; install it first${catalog ? `: qm dropin install ${catalog}` : ""}`,
     });
   }

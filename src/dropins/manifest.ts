@@ -3,7 +3,7 @@
  * what it depends on and what it needs from the host. Parsing is pure; errors name the manifest file.
  */
 import { posix } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { assertLine, assertParagraphs, devicePathProblem, pathProblem } from "../core/text.js";
 
 export interface ManifestFile {
@@ -61,7 +61,6 @@ const VERSION_PATTERN = /^[0-9][A-Za-z0-9.+~]*$/;
 
 export function manifestError(file: string, message: string, hint?: string): QmError {
   return new QmError("QM_DROPIN_MANIFEST", message, {
-    exitCode: ExitCode.invalidConfig,
     location: { file, line: 1 },
     ...(hint ? { hint } : {}),
   });

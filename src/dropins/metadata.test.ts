@@ -152,10 +152,27 @@ describe("sub-package metadata, literally", () => {
         "qm-dropin-radio installed; restart the QM partition to apply it: qm restart (systemd hosts: systemctl restart qm)",
       ],
     );
-    assert.throws(() =>
-      afterMessages(pkg({ host: { devices: [], hooks: ["a\nb"], partitionPackages: [] } }), "installed"),
+    const unsafe = (what: string) => (e: unknown) =>
+      e instanceof Error && (e as { code?: string }).code === "QM_UNSAFE_TEXT" && e.message.startsWith(what);
+    assert.throws(
+      () =>
+        afterMessages(pkg({ host: { devices: [], hooks: ["a\nb"], partitionPackages: [] } }), "installed"),
+      unsafe("maintainer script message "),
     );
-    assert.throws(() => scriptlet(pkg({ package: "x\ny" }), "removed", "true"));
-    assert.throws(() => debControl(pkg({ summary: "two\nlines" }), 1));
+    assert.throws(
+      () => scriptlet(pkg({ package: "x\ny" }), "removed", "true"),
+      unsafe("maintainer script message "),
+    );
+    assert.throws(() => debControl(pkg({ summary: "two\nlines" }), 1), unsafe("summary "));
+    assert.throws(() => rpmSpec(pkg({ description: "ok\n%include /x" })), unsafe("description line 2 "));
+  });
+
+  test("descriptions: blank lines around are dropped, blank lines inside become ' .'", () => {
+    const control = debControl(pkg({ description: "\n  \nFirst.\n   \nSecond.\n\n" }), 1);
+    assert.ok(
+      control.endsWith("Description: Radio at 100% for the partition\n First.\n .\n Second.\n"),
+      JSON.stringify(control),
+    );
+    assert.match(rpmSpec(pkg({ description: "\nFirst.\n \n" })), /\n%description\nFirst\.\n\n%install\n/);
   });
 });

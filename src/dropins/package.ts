@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, posix, resolve } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { bundleFileName, shareDir, siblingBundle } from "../core/paths.js";
 import { VERSION } from "../core/version.js";
 import { SafeDir } from "../engine/safe-fs.js";
@@ -137,7 +137,6 @@ export function loadPackage(nameOrDir: string): DropinPackage {
       "QM_DROPIN_UNKNOWN",
       looksLikePath ? `${dir} holds no ${MANIFEST}` : `no sub-package '${nameOrDir}' in the catalog`,
       {
-        exitCode: ExitCode.usage,
         hint: looksLikePath
           ? "create one with 'qm dropin new NAME'"
           : `known: ${catalogNames().join(", ")}; a directory must be given as a path (./NAME)`,
@@ -151,7 +150,6 @@ export function loadPackage(nameOrDir: string): DropinPackage {
     const content = files.read(f.source);
     if (content === null)
       throw new QmError("QM_DROPIN_SOURCE", `${manifestPath}: ${f.source} does not exist`, {
-        exitCode: ExitCode.invalidConfig,
         location: { file: manifestPath, line: 1 },
       });
     const marked = withMarker(f.destination, content, manifest.package, version);

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { run } from "../engine/exec.js";
 import type { PackageFormat } from "./metadata.js";
 import { fileKind, type PackageFile } from "./package.js";
@@ -55,12 +55,7 @@ function pipe(file: string, producer: readonly string[], consumer: readonly stri
     const done = (name: string) => (code: number | null) => {
       if (code !== 0 && failed === undefined) failed = `${name} exited with status ${code}`;
       if (--pending === 0) {
-        if (failed)
-          reject(
-            new QmError("QM_COMMAND_FAILED", `${failed} reading ${file}: ${stderr.trim()}`, {
-              exitCode: ExitCode.commandFailed,
-            }),
-          );
+        if (failed) reject(new QmError("QM_COMMAND_FAILED", `${failed} reading ${file}: ${stderr.trim()}`));
         else resolvePipe();
       }
     };
@@ -71,7 +66,6 @@ function pipe(file: string, producer: readonly string[], consumer: readonly stri
       child.on("error", (error) =>
         reject(
           new QmError("QM_COMMAND_NOT_FOUND", `cannot run ${name}: ${error.message}`, {
-            exitCode: ExitCode.hostNotReady,
             hint: "install rpm2cpio (it provides rpm2archive) and tar",
           }),
         ),
@@ -100,7 +94,6 @@ function readTree(dir: string, origin: string): PackageFile[] {
         });
       else
         throw new QmError("QM_DROPIN_PACKAGE", `${origin} holds ${dest}, which is not a regular file`, {
-          exitCode: ExitCode.invalidConfig,
           hint: "drop-in packages hold regular files only",
         });
     }
@@ -113,12 +106,11 @@ function readTree(dir: string, origin: string): PackageFile[] {
 export async function readPackageFile(path: string): Promise<PackageFileInfo> {
   const file = resolve(path);
   const format = packageFormat(file);
-  if (!format)
-    throw new QmError("QM_USAGE", `${path}: not a .deb or .rpm file`, { exitCode: ExitCode.usage });
+  if (!format) throw new QmError("QM_USAGE", `${path}: not a .deb or .rpm file`);
   try {
     lstatSync(file);
   } catch {
-    throw new QmError("QM_DROPIN_UNKNOWN", `${path}: no such file`, { exitCode: ExitCode.usage });
+    throw new QmError("QM_DROPIN_UNKNOWN", `${path}: no such file`);
   }
   const work = mkdtempSync(join(tmpdir(), "qm-dropin-extract-"));
   try {

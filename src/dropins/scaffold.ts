@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { devicePathProblem } from "../core/text.js";
 import { defaultPackageName, NAME_PATTERN } from "./manifest.js";
 import { MANIFEST } from "./package.js";
@@ -85,14 +85,12 @@ export function scaffoldFiles(options: ScaffoldOptions): Record<string, string> 
 export function scaffold(options: ScaffoldOptions): ScaffoldReport {
   if (!NAME_PATTERN.test(options.name))
     throw new QmError("QM_USAGE", `qm dropin new: '${options.name}' is not a valid name`, {
-      exitCode: ExitCode.usage,
       hint: "use letters, digits and _ . + - (it becomes the package qm-NAME)",
     });
   for (const d of options.devices) {
     const problem = devicePathProblem(d);
     if (problem)
       throw new QmError("QM_USAGE", `--device ${JSON.stringify(d)} ${problem}`, {
-        exitCode: ExitCode.usage,
         hint: "give a device path under /dev, e.g. --device /dev/video0",
       });
   }

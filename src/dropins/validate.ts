@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join, posix } from "node:path";
-import { ExitCode, QmError, toQmError } from "../core/errors.js";
+import { type ErrorCode, QmError, toQmError } from "../core/errors.js";
 import { shareDir } from "../core/paths.js";
 import { type GeneratedService, generateServiceFrom } from "../quadlet/index.js";
 import { discoverUnits, expandSearchDirs, type UnitFs, unitSearchDirs } from "../unit/index.js";
@@ -71,12 +71,23 @@ export interface ValidationReport {
   readonly notes: readonly string[];
 }
 
-function invalid(code: string, file: string, line: number, message: string, hint?: string): QmError {
+function invalid(code: ErrorCode, file: string, line: number, message: string, hint?: string): QmError {
   return new QmError(code, message, {
-    exitCode: ExitCode.invalidConfig,
     location: { file, line },
     ...(hint ? { hint } : {}),
   });
+}
+
+/** A TOML string, boolean, number, one-line array or inline table. */
+function tomlValue(value: string): boolean {
+  return (
+    /^"([^"\\]|\\.)*"$/.test(value) ||
+    /^'[^']*'$/.test(value) ||
+    /^(true|false)$/.test(value) ||
+    /^[+-]?[0-9][0-9_]*(\.[0-9]+)?$/.test(value) ||
+    /^\[.*\]$/.test(value) ||
+    /^\{.*\}$/.test(value)
+  );
 }
 
 /** containers.conf is TOML; check the shape every line must have so podman inside QM does not refuse to start. */
@@ -88,19 +99,25 @@ export function checkContainersConf(text: string, file: string): void {
     if (/^\[{1,2}[A-Za-z0-9_.-]+\]{1,2}$/.test(line)) continue;
     const m = /^([A-Za-z0-9_-]+)\s*=\s*(.+)$/.exec(line);
     if (!m) throw invalid("QM_DROPIN_SYNTAX", file, i + 1, `not a [table] or key = value line: ${line}`);
-    const value = (m[2] as string).replace(/\s+#.*$/, "");
+    const raw = m[2] as string;
+    // A '#' after a blank starts a comment, unless it is inside a string: `label = "cam #1"`.
+    const value = tomlValue(raw) ? raw : raw.replace(/\s+#.*$/, "");
     if (value.startsWith("[") && !value.endsWith("]")) {
-      // A multi-line array: skip to its closing bracket.
-      while (i + 1 < lines.length && !(lines[i] as string).trim().endsWith("]")) i++;
+      // A multi-line array: skip to the line that closes it (a comment may follow the bracket).
+      const open = i;
+      do i++;
+      while (
+        i < lines.length &&
+        !(lines[i] as string)
+          .replace(/\s+#.*$/, "")
+          .trim()
+          .endsWith("]")
+      );
+      if (i === lines.length)
+        throw invalid("QM_DROPIN_SYNTAX", file, open + 1, `the array of ${m[1]} is not closed with ']'`);
       continue;
     }
-    const ok =
-      /^"([^"\\]|\\.)*"$/.test(value) ||
-      /^'[^']*'$/.test(value) ||
-      /^(true|false)$/.test(value) ||
-      /^[+-]?[0-9][0-9_]*(\.[0-9]+)?$/.test(value) ||
-      /^\[.*\]$/.test(value) ||
-      /^\{.*\}$/.test(value);
+    const ok = tomlValue(value);
     if (!ok)
       throw invalid(
         "QM_DROPIN_SYNTAX",
@@ -119,11 +136,18 @@ function checkHookConfig(text: string, file: string): void {
   } catch (error) {
     throw invalid("QM_DROPIN_SYNTAX", file, 1, `not valid JSON: ${(error as Error).message}`);
   }
-  const h = hook as { version?: unknown; hook?: { path?: unknown }; when?: unknown; stages?: unknown };
+  // JSON null, a list or a scalar has none of the fields (and null has no properties to read).
+  const h = (typeof hook === "object" && hook !== null ? hook : {}) as {
+    version?: unknown;
+    hook?: { path?: unknown };
+    when?: unknown;
+    stages?: unknown;
+  };
   if (
     typeof h.version !== "string" ||
     typeof h.hook?.path !== "string" ||
     typeof h.when !== "object" ||
+    h.when === null ||
     !Array.isArray(h.stages)
   )
     throw invalid(
@@ -152,7 +176,6 @@ export function validateFiles(
     const file = files.find((f) => f.destination === e.location?.file);
     if (!file || !e.location) return e;
     return new QmError(e.code, e.message, {
-      exitCode: e.exitCode,
       location: { ...e.location, file: file.origin, line: Math.max(1, e.location.line - file.lineOffset) },
       hint: `${e.hint ? `${e.hint}; ` : ""}nothing was installed (the file would go to ${file.destination})`,
       details: { ...(e.details ?? {}), destination: file.destination },

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 
 export interface RunOptions {
   readonly input?: string | Buffer;
@@ -59,7 +59,6 @@ export function run(file: string, args: readonly string[], options: RunOptions =
           missing ? "QM_COMMAND_NOT_FOUND" : "QM_COMMAND_FAILED",
           `cannot run ${quoteArgv(argv)}: ${error.message}`,
           {
-            exitCode: ExitCode.commandFailed,
             ...(missing ? { hint: `install ${file} (see 'qm doctor')` } : {}),
             cause: error,
           },
@@ -80,7 +79,6 @@ export function run(file: string, args: readonly string[], options: RunOptions =
           "QM_COMMAND_FAILED",
           `${quoteArgv(argv)} failed (${why})${detail ? `:\n${detail}` : ""}`,
           {
-            exitCode: ExitCode.commandFailed,
             details: { argv, code: result.code, stderr: tail(stderr, 40) },
           },
         ),

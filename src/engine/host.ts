@@ -91,3 +91,18 @@ export function processesInSession(leader: ProcessIdentity): number[] {
   }
   return out;
 }
+
+/** True when `pid` names a live process (not a zombie waiting to be reaped). */
+export function processAlive(pid: number): boolean {
+  const state = pid > 0 ? statFields(pid)?.[0] : undefined;
+  return state !== undefined && state !== "Z" && state !== "X" && state !== "x";
+}
+
+/** A process's oom_score_adj, or null when it is gone. */
+export function oomScoreAdj(pid: number): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/oom_score_adj`, "utf8").trim());
+  } catch {
+    return null;
+  }
+}

@@ -16,6 +16,8 @@ export interface ContainerState {
   readonly id: string;
   readonly status: string;
   readonly pid: number;
+  /** conmon's PID (0 when podman records none). */
+  readonly conmonPid: number;
   readonly startedAt: string;
   readonly restartCount: number;
   readonly exitCode: number;
@@ -29,13 +31,21 @@ export async function inspectContainer(name: string): Promise<ContainerState | n
   const [c] = JSON.parse(r.stdout) as {
     Id: string;
     RestartCount?: number;
-    State: { Status: string; Pid: number; StartedAt: string; ExitCode: number; Error?: string };
+    State: {
+      Status: string;
+      Pid: number;
+      ConmonPid?: number;
+      StartedAt: string;
+      ExitCode: number;
+      Error?: string;
+    };
   }[];
   if (!c) return null;
   return {
     id: c.Id,
     status: c.State.Status,
     pid: c.State.Pid,
+    conmonPid: c.State.ConmonPid ?? 0,
     startedAt: c.State.StartedAt,
     restartCount: c.RestartCount ?? 0,
     exitCode: c.State.ExitCode,

@@ -31,7 +31,7 @@ import {
   writeSync,
 } from "node:fs";
 import { posix } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 
 /** Linux's O_PATH (not in fs.constants): a descriptor naming a file without opening it. */
 const O_PATH = 0o10000000;
@@ -68,7 +68,6 @@ function errnoOf(error: unknown): string | undefined {
 
 export function unsafePath(hostPath: string, message: string, hint?: string): QmError {
   return new QmError("QM_UNSAFE_PATH", `${hostPath}: ${message}`, {
-    exitCode: ExitCode.invalidConfig,
     details: { path: hostPath },
     hint:
       hint ??

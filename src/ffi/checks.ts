@@ -119,6 +119,37 @@ const oomScores: Check = {
   },
 };
 
+const OOM_FLOOR_PROBE =
+  "cat /proc/self/oom_score_adj; if echo 100 > /proc/self/oom_score_adj 2>/dev/null; then echo lowered; else echo refused; fi; cat /proc/self/oom_score_adj";
+
+const oomFloor: Check = {
+  id: "FFI-OOM-02",
+  title: "OOM priority is a floor: a partition process cannot lower its own oom_score_adj",
+  requirement:
+    "§7.5.2 / F2: QM processes stay behind ASIL software for the OOM killer; a QM process must not move itself forward",
+  attack:
+    "a process in the partition (`podman exec`) at the partition's oom_score_adj writes 100 into /proc/self/oom_score_adj. PASS: the kernel refuses (EACCES) and the score stays. The kernel records a floor only when a process holding CAP_SYS_RESOURCE sets the score; on a host where qm, podman and the OCI runtime lack it, the write succeeds: FAIL, and the reason says the host cannot enforce the floor",
+  async run(ctx) {
+    const init = oomScoreOf(ctx.pid)?.oomScoreAdj;
+    const r = await ctx.probe.qm(["sh", "-c", OOM_FLOOR_PROBE]);
+    const [before, outcome, after] = r.stdout.trim().split("\n");
+    const observed = { init, before: Number(before), write100: outcome, after: Number(after) };
+    if (r.code !== 0 || outcome === undefined) return skip(`the probe did not run: ${out(r)}`, observed);
+    if (init === undefined || Number(before) < init || init <= 100)
+      return skip(
+        `a process entered with podman exec starts at ${before}, not at the partition's ${init}`,
+        observed,
+      );
+    const failures =
+      outcome === "lowered"
+        ? [
+            `a partition process lowered its oom_score_adj from ${before} to ${after}: this host records no floor (the score was set without CAP_SYS_RESOURCE), so it cannot enforce the partition's OOM priority`,
+          ]
+        : [];
+    return judged(verdict(failures), observed);
+  },
+};
+
 /** The ASIL stand-in: holds `bytes` of memory with a pattern and exits 3 if the pattern is ever lost. */
 const ASIL_MEMORY = [
   "const n = Number(process.argv[1]); const bufs = [];",
@@ -872,6 +903,7 @@ const selinux: Check = {
 
 export const checks: readonly Check[] = [
   oomScores,
+  oomFloor,
   memory,
   forkBomb,
   cpu,

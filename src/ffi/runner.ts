@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
 import { inspectContainer } from "../engine/podman.js";
-import { loadPartition } from "../partition/lifecycle.js";
+import { loadContext } from "../partition/context.js";
 import { partitionCgroup } from "./cgroup.js";
 import { type Check, checks } from "./checks.js";
 import { type CheckResult, type Report, summarize } from "./model.js";
@@ -15,6 +15,8 @@ export interface RunOptions {
   readonly memoryTrials: number;
   readonly cpuSeconds: number;
   readonly log: (line: string) => void;
+  /** Called once the clean-ups after SIGINT/SIGTERM are done: the caller ends the process. */
+  readonly interrupted: (signal: NodeJS.Signals) => void;
 }
 
 export function selectChecks(only: readonly string[]): readonly Check[] {
@@ -23,7 +25,6 @@ export function selectChecks(only: readonly string[]): readonly Check[] {
   const unknown = wanted.filter((id) => !checks.some((c) => c.id === id));
   if (unknown.length > 0)
     throw new QmError("QM_USAGE", `unknown check ${unknown.join(", ")}`, {
-      exitCode: ExitCode.usage,
       hint: "see 'qm ffi list'",
     });
   return checks.filter((c) => wanted.includes(c.id));
@@ -36,12 +37,10 @@ export function selectChecks(only: readonly string[]): readonly Check[] {
  */
 export async function runFfi(o: RunOptions): Promise<Report> {
   const selected = selectChecks(o.only);
-  const config = loadPartition(o.root);
-  const container = config.unit.get("Container", "ContainerName") ?? "qm";
+  const container = loadContext(o.root).containerName;
   const state = await inspectContainer(container);
   if (state?.status !== "running" || state.pid <= 0)
     throw new QmError("QM_NOT_RUNNING", `the partition (container ${container}) is not running`, {
-      exitCode: ExitCode.hostNotReady,
       hint: "start it with 'qm start'",
     });
   const cleanups = new Cleanups();
@@ -51,7 +50,7 @@ export async function runFfi(o: RunOptions): Promise<Report> {
     void cleanups
       .all()
       .then(() => base.qm(["rm", "-rf", WORK_DIR]))
-      .finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+      .finally(() => o.interrupted(signal));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);

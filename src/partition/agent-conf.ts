@@ -1,4 +1,4 @@
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { isHostname } from "../core/text.js";
 
 /**
@@ -15,9 +15,7 @@ export function partitionAgentConf(
 ): string {
   // The name becomes part of a NodeName= line: nothing but a host name may get there.
   if (!isHostname(hostname))
-    throw new QmError("QM_SETUP_HOSTNAME", `${JSON.stringify(hostname)} is not a host name`, {
-      exitCode: ExitCode.usage,
-    });
+    throw new QmError("QM_SETUP_HOSTNAME", `${JSON.stringify(hostname)} is not a host name`);
   const complete = (text: string): string => text.replace(/^NodeName=(qm\.)?$/gm, `NodeName=qm.${hostname}`);
   if (existing !== null) return complete(existing);
   if (hostConf !== null) return complete(hostConf.replace(/^NodeName=/gm, "NodeName=qm."));

@@ -98,18 +98,12 @@ describe("direct plan: the podman command, literally", () => {
     );
   });
 
-  test("Restart: podman's policy for each systemd value, --rm dropped, the start limit annotated", () => {
+  test("Restart: --rm dropped where the supervisor restarts, no podman restart policy, no start-limit annotation", () => {
     const words = service("podman", "run", "--rm", "img");
-    for (const [restart, policy] of [
-      ["always", "always"],
-      ["on-failure", "on-failure"],
-      ["on-abnormal", "on-failure"],
-      ["on-abort", "on-failure"],
-      ["on-watchdog", "on-failure"],
-    ] as const)
+    for (const restart of ["always", "on-failure", "on-abnormal", "on-abort", "on-watchdog"] as const)
       assert.equal(
         argv(words, { restart, startLimitIntervalSec: 30, startLimitBurst: 2 }),
-        `podman --cgroup-manager cgroupfs run --annotation org.containers.qm.start-limit=qm.service:30:2 --restart=${policy} --cgroup-parent=/qm.service img`,
+        "podman --cgroup-manager cgroupfs run --cgroup-parent=/qm.service img",
       );
     for (const restart of ["no", "on-success"] as const)
       assert.equal(
@@ -119,8 +113,9 @@ describe("direct plan: the podman command, literally", () => {
     assert.deepEqual(planDirect(words, { ...settings, restart: "on-abort" }, host).adaptations, [
       {
         option: "--rm",
-        action: "replaced by --restart=on-failure",
-        reason: "Restart=on-abort: podman restarts the partition (--rm and --restart exclude each other)",
+        action: "removed",
+        reason:
+          "Restart=on-abort: qm's supervisor starts the partition again; the dead container stays until then, with its exit status",
       },
     ]);
   });

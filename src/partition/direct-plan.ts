@@ -1,4 +1,4 @@
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import type { GeneratedService } from "../quadlet/index.js";
 import { expandEnvironment, expandSpecifiers, ValueSyntaxError } from "../unit/values.js";
 import { CGROUP_V1_ANNOTATION } from "./cgroup-hook.js";
@@ -39,17 +39,14 @@ export const PODMAN_NPROC_CEILING = 32768;
 const atLeast = (v: DirectHost["podmanVersion"], major: number, minor: number): boolean =>
   v !== null && (v.major > major || (v.major === major && v.minor >= minor));
 
-const restartPolicy: Readonly<Record<ServiceSettings["restart"], string | null>> = {
-  no: null,
-  "on-success": null,
-  always: "always",
-  "on-failure": "on-failure",
-  "on-abnormal": "on-failure",
-  "on-abort": "on-failure",
-  "on-watchdog": "on-failure",
-};
-
-export const START_LIMIT_ANNOTATION = "org.containers.qm.start-limit";
+/** Restart= values a supervisor acts on (systemd restarts on these); the others leave a dead partition down. */
+const restarting: ReadonlySet<ServiceSettings["restart"]> = new Set([
+  "always",
+  "on-failure",
+  "on-abnormal",
+  "on-abort",
+  "on-watchdog",
+]);
 
 function expand(
   argv: readonly string[],
@@ -78,7 +75,6 @@ function expand(
   } catch (error) {
     if (error instanceof ValueSyntaxError) {
       throw new QmError("QM_CONFIG_INVALID", `ExecStart of ${service.serviceName}: ${error.message}`, {
-        exitCode: ExitCode.invalidConfig,
         location: { file: service.sourcePath, line: 1 },
       });
     }
@@ -158,18 +154,12 @@ export function planDirect(
     run.unshift(`--cgroup-parent=/${service.serviceName}`);
   }
   globals.push("--cgroup-manager", "cgroupfs");
-  const policy = restartPolicy[settings.restart];
-  if (policy) {
+  if (restarting.has(settings.restart)) {
     drop(
       flag("--rm"),
       "--rm",
-      `replaced by --restart=${policy}`,
-      `Restart=${settings.restart}: podman restarts the partition (--rm and --restart exclude each other)`,
-    );
-    run.unshift(`--restart=${policy}`);
-    run.unshift(
-      "--annotation",
-      `${START_LIMIT_ANNOTATION}=${service.serviceName}:${settings.startLimitIntervalSec}:${settings.startLimitBurst}`,
+      "removed",
+      `Restart=${settings.restart}: qm's supervisor starts the partition again; the dead container stays until then, with its exit status`,
     );
   }
   if (host.cgroupMode !== "v2" && host.runcAvailable) {

@@ -210,13 +210,13 @@ describe("direct-mode podman command", () => {
     const argv = plan.argv.join(" ");
     assert.match(argv, /^\/usr\/bin\/podman --cgroup-manager cgroupfs --runtime runc run /);
     assert.doesNotMatch(argv, /--sdnotify|--cgroups=split| --rm |label=/);
-    assert.match(argv, /--restart=always/);
+    assert.doesNotMatch(argv, /--restart/);
     assert.match(argv, /--cgroup-parent=\/qm.service/);
     assert.match(argv, /--cgroupns=private/);
     assert.match(argv, /--ulimit nofile=20000:20000/);
     assert.match(argv, /--ulimit nproc=32768:32768/);
     assert.match(argv, /--oom-score-adj=500/);
-    assert.match(argv, /--annotation org.containers.qm.start-limit=qm.service:10:5/);
+    assert.doesNotMatch(argv, /start-limit/);
     assert.match(argv, /--rootfs \/usr\/lib\/qm\/rootfs \/sbin\/init$/);
     assert.match(argv, /-v \/etc\/qm:\/etc/);
     assert.match(argv, /--cidfile=\/run\/qm.cid/);

@@ -1,40 +1,39 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { siblingBundle } from "../core/paths.js";
 import { collectSnapshot } from "../doctor/collect.js";
 import { type HostFacts, hostFacts } from "../doctor/facts.js";
 import { applyCgroupPlan, cgroupHost, removeCgroupTree, unitCgroupDirs } from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
 import { underRoot } from "../engine/fs.js";
+import { processAlive } from "../engine/host.js";
+import { kernelLog } from "../engine/kmsg.js";
 import { type ContainerState, inspectContainer, podman, podmanProgram } from "../engine/podman.js";
-import { type GeneratedService, generateService, loadEffectiveUnit } from "../quadlet/index.js";
-import type { Unit } from "../unit/unit.js";
 import { planCgroups } from "./cgroup-plan.js";
+import { loadContext, type PartitionContext, RUN_DIR, START_LIMIT_DIR, systemdMode } from "./context.js";
 import { type DirectHost, planDirect } from "./direct-plan.js";
 import {
-  type Adaptation,
-  configHash,
-  MACHINE_DEVICES,
-  readRunState,
-  runStatePath,
-  runtimeUnitName,
-  writeRunState,
-} from "./runstate.js";
-import { type ServiceSettings, serviceSettings } from "./service-settings.js";
+  judge,
+  oomFloorGap,
+  type PartitionState,
+  type SourceChange,
+  sourceChanges,
+  type UngrantedCapability,
+  ungrantedCapabilities,
+  warnings,
+} from "./health.js";
+import { realPorts } from "./real-ports.js";
+import { type Adaptation, type RunState, readRunState, writeRunState } from "./runstate.js";
+import { directRuntime, type Runtime, systemdRuntime } from "./runtime.js";
+import { startSupervisor, stopSupervisor, supervisedPolicy, supervisorAlive } from "./supervisor.js";
 
 /**
  * qm start/stop/restart/status/logs. On a host whose PID 1 is systemd they drive qm.service through systemctl; elsewhere
- * (direct mode) qm creates the unit's cgroup, applies the [Service] settings and runs the generated podman command
- * itself, leaving restarts to podman (--restart) and start rate limiting to a prestart hook.
+ * (direct mode) qm creates the unit's cgroup, applies the [Service] settings, runs the generated podman command itself
+ * and leaves a supervisor (share/qm/qm-supervise) to do what systemd's Restart= and start limit do.
  */
-
-export interface PartitionConfig {
-  readonly unit: Unit;
-  readonly service: GeneratedService;
-  readonly settings: ServiceSettings;
-}
 
 export interface LifecycleOptions {
   readonly root: string;
@@ -44,24 +43,11 @@ export interface LifecycleOptions {
   readonly timeoutSec: number;
 }
 
-const UNIT = "qm.container";
+export { systemdMode };
 
-/** The effective qm.container, its generated service and typed [Service] settings; the only description used. */
-export function loadPartition(root: string): PartitionConfig {
-  const unit = loadEffectiveUnit(root, UNIT);
-  const generated = generateService(root, UNIT, MACHINE_DEVICES);
-  // Cgroup, cid file and runtime state are named after the unit on this machine (see runtimeUnitName).
-  const service = { ...generated, serviceName: runtimeUnitName(root, generated.serviceName) };
-  return { unit, service, settings: serviceSettings(unit) };
-}
-
-export function systemdMode(root: string): boolean {
-  if (root !== "/") return false;
-  try {
-    return readFileSync("/proc/1/comm", "utf8").trim() === "systemd" && existsSync("/run/systemd/system");
-  } catch {
-    return false;
-  }
+/** The runtime for this host, on the real ports. */
+export function runtime(systemd: boolean): Runtime {
+  return systemd ? systemdRuntime(realPorts) : directRuntime(realPorts);
 }
 
 function directHost(f: HostFacts): DirectHost {
@@ -76,10 +62,6 @@ function directHost(f: HostFacts): DirectHost {
     hostname: hostname(),
   };
 }
-
-/** qm's runtime directory on this machine (run state, start limits; podman runs here in direct mode). */
-const RUN_DIR = "/run/qm";
-const startLimitDir = `${RUN_DIR}/start-limit`;
 
 async function removeCgroups(serviceName: string): Promise<string[]> {
   let left: string[] = [];
@@ -126,45 +108,98 @@ async function failedUnits(container: string): Promise<string[]> {
 
 export interface StartReport {
   readonly mode: "direct" | "systemd";
-  readonly action: "started" | "already running";
+  readonly action: "started" | "already running" | "supervision resumed";
   readonly containerName: string;
   readonly pid: number;
   readonly systemState: string | null;
   readonly failedUnits: readonly string[];
   readonly argv: readonly string[];
   readonly adaptations: readonly Adaptation[];
+  /** Capabilities the configuration adds that the host cannot give. */
+  readonly ungrantedCapabilities: readonly UngrantedCapability[];
+  /** Why OOMScoreAdjust= is no floor on this host, or null. */
+  readonly oomFloor: string | null;
+  /** Direct mode: the supervisor's PID (null when Restart= asks for none). */
+  readonly supervisorPid: number | null;
   readonly seconds: number;
+}
+
+/** What qm start says about the host whatever the mode: capabilities it cannot grant, an OOM score that is no floor. */
+function hostLimits(ctx: PartitionContext, facts: HostFacts) {
+  return {
+    ungrantedCapabilities: ungrantedCapabilities(
+      ctx.unit.all("Container", "AddCapability"),
+      ctx.unit.words("Container", "DropCapability"),
+      facts.capabilities.effective,
+    ),
+    oomFloor: oomFloorGap(ctx.settings.oomScoreAdjust, facts.capabilities.sysResource),
+  };
+}
+
+/** init and conmon as podman recorded them are alive. */
+function healthy(c: ContainerState): boolean {
+  return c.status === "running" && processAlive(c.pid) && processAlive(c.conmonPid);
 }
 
 export async function start(o: LifecycleOptions): Promise<StartReport> {
   const started = Date.now();
-  const config = loadPartition(o.root);
-  if (systemdMode(o.root)) return startSystemd(o, config, started);
+  const ctx = loadContext(o.root);
   // Only what planning needs: podman's version, not every builder's (each --version is a process start).
   const facts = hostFacts(await collectSnapshot({ versions: ["podman"], probes: false }));
+  if (systemdMode(o.root)) return startSystemd(o, ctx, facts, started);
   const plan = planDirect(
-    config.service,
-    config.settings,
+    ctx.service,
+    ctx.settings,
     directHost(facts),
     process.env.QM_PODMAN ? podmanProgram() : undefined,
   );
-  const existing = await inspectContainer(plan.containerName);
-  if (existing?.status === "running") {
-    const state = readRunState(config.service.serviceName);
+  const limits = hostLimits(ctx, facts);
+  const policy = supervisedPolicy(ctx.settings.restart);
+  const recorded = readRunState(ctx.serviceName);
+  const existing = await inspectContainer(ctx.containerName);
+  if (existing && healthy(existing)) {
+    // Running: make sure something supervises it (a qm start killed before it started the supervisor left none).
+    const resume = policy !== null && !supervisorAlive(recorded?.supervisor);
+    const argv = recorded?.argv ?? plan.argv;
+    const supervisor = resume
+      ? startSupervisor(
+          {
+            serviceName: ctx.serviceName,
+            containerName: ctx.containerName,
+            settings: ctx.settings,
+            oomScoreAdjust: plan.oomScoreAdjust,
+            cidFile: ctx.paths.cidFile,
+            argv,
+          },
+          policy,
+        )
+      : (recorded?.supervisor ?? null);
+    // Recorded, so that qm stop ends the supervisor (a partition started by other means gets a record here).
+    if (resume)
+      writeRunState({
+        ...(recorded ?? runStateOf(ctx, argv, plan.adaptations)),
+        ...(supervisor ? { supervisor } : {}),
+      });
     return {
       mode: "direct",
-      action: "already running",
-      containerName: plan.containerName,
+      action: resume ? "supervision resumed" : "already running",
+      containerName: ctx.containerName,
       pid: existing.pid,
-      systemState: await innerState(plan.containerName, false, 10),
+      systemState: (await realPorts.podman.systemState(ctx.containerName)).state,
       failedUnits: [],
-      argv: state?.argv ?? plan.argv,
-      adaptations: state?.adaptations ?? plan.adaptations,
+      argv,
+      adaptations: recorded?.adaptations ?? plan.adaptations,
+      ...limits,
+      supervisorPid: supervisor?.pid ?? null,
       seconds: (Date.now() - started) / 1000,
     };
   }
-  const devices = [...config.settings.ioReadIopsMax, ...config.settings.ioWriteIopsMax].map((l) => l.device);
-  const cgroups = planCgroups(config.service.serviceName, config.settings, cgroupHost(devices));
+  // Dead but recorded, or never started: whatever supervises the dead one finishes its step and ends; what is left
+  // of the old partition goes, then a clean start (--replace removes the old container).
+  await stopSupervisor(recorded?.supervisor);
+  if (existing && processAlive(existing.pid)) process.kill(existing.pid, "SIGKILL");
+  const devices = [...ctx.settings.ioReadIopsMax, ...ctx.settings.ioWriteIopsMax].map((l) => l.device);
+  const cgroups = planCgroups(ctx.serviceName, ctx.settings, cgroupHost(devices));
   const adaptations = [...plan.adaptations, ...cgroups.adaptations];
   const hookMissing = (name: string): boolean =>
     !existsSync(underRoot(o.root, `/usr/share/containers/oci/hooks.d/${name}`));
@@ -175,20 +210,20 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
       reason: "the hook is not installed (run 'qm setup'): nested containers cannot run",
     });
   }
-  if (hookMissing("qm-start-limit.json")) {
-    adaptations.push({
-      option: "StartLimitBurst=",
-      action: "not enforced",
-      reason: "the start-limit hook is not installed (run 'qm setup')",
-    });
-  }
-  // A stale container (exited, or left by a killed qm) is replaced by --replace; stale cgroups are reused.
+  // Stale cgroups are reused.
   applyCgroupPlan(cgroups);
   // podman refuses to overwrite the --cidfile of a container that is gone (removed, or left by a killed run).
-  rmSync(`/run/${config.service.serviceName.replace(/\.service$/, "")}.cid`, { force: true });
-  rmSync(join(startLimitDir, config.service.serviceName), { force: true });
-  rmSync(join(startLimitDir, `${config.service.serviceName}.failed`), { force: true });
-  o.log(`starting ${config.service.serviceName}: ${plan.argv.join(" ")}`);
+  for (const path of [
+    ctx.paths.cidFile,
+    ctx.paths.startLimitHit,
+    ctx.paths.startLimitRecord,
+    ctx.paths.supervisorLog,
+  ])
+    rmSync(path, { force: true });
+  const state = runStateOf(ctx, plan.argv, adaptations);
+  // Recorded before podman runs: a qm start killed from here on leaves a partition that qm status and qm stop know.
+  writeRunState(state);
+  o.log(`starting ${ctx.serviceName}: ${plan.argv.join(" ")}`);
   const [program, ...args] = plan.argv as [string, ...string[]];
   // OOMScoreAdjust= applies to podman and so to conmon and the partition, as systemd applies it to ExecStart.
   const launcher = [
@@ -204,40 +239,80 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
   mkdirSync(RUN_DIR, { recursive: true });
   const r = await run("/bin/sh", launcher, { allowFailure: true, timeoutMs: 300_000, cwd: RUN_DIR });
   if (r.code !== 0) {
-    await removeCgroups(config.service.serviceName);
+    // A failed start leaves nothing behind: podman may have got as far as a container before it failed or was killed.
+    await podman(["rm", "--force", "--time", "0", ctx.containerName], { allowFailure: true });
+    await removeCgroups(ctx.serviceName);
+    rmSync(ctx.paths.runState, { force: true });
     throw new QmError(
       "QM_START_FAILED",
       `podman could not start the partition (exit status ${r.code}):\n${r.stderr.trim().split("\n").slice(-10).join("\n")}`,
       {
-        exitCode: ExitCode.commandFailed,
         hint: "check 'qm config check' and 'qm doctor'; the command is in --json output",
         details: { argv: plan.argv },
       },
     );
   }
-  writeRunState({
-    schema: 1,
-    mode: "direct",
-    serviceName: config.service.serviceName,
-    containerName: plan.containerName,
-    configHash: configHash(config.service.text),
-    argv: plan.argv,
-    adaptations,
-    startedAt: new Date().toISOString(),
-  });
-  const state = await inspectContainer(plan.containerName);
-  const systemState = o.wait ? await innerState(plan.containerName, true, o.timeoutSec) : null;
+  const supervisor =
+    policy === null
+      ? null
+      : startSupervisor(
+          {
+            serviceName: ctx.serviceName,
+            containerName: ctx.containerName,
+            settings: ctx.settings,
+            oomScoreAdjust: plan.oomScoreAdjust,
+            cidFile: ctx.paths.cidFile,
+            argv: plan.argv,
+          },
+          policy,
+        );
+  if (supervisor) writeRunState({ ...state, supervisor });
+  const inspected = await inspectContainer(ctx.containerName);
+  const booted = o.wait ? await waitBooted(ctx.containerName, o.timeoutSec) : null;
   return {
     mode: "direct",
     action: "started",
-    containerName: plan.containerName,
-    pid: state?.pid ?? 0,
-    systemState,
-    failedUnits: systemState === "degraded" ? await failedUnits(plan.containerName) : [],
+    containerName: ctx.containerName,
+    pid: inspected?.pid ?? 0,
+    systemState: booted,
+    failedUnits: booted === "degraded" ? await failedUnits(ctx.containerName) : [],
     argv: plan.argv,
     adaptations,
+    ...limits,
+    supervisorPid: supervisor?.pid ?? null,
     seconds: (Date.now() - started) / 1000,
   };
+}
+
+function runStateOf(
+  ctx: PartitionContext,
+  argv: readonly string[],
+  adaptations: readonly Adaptation[],
+): RunState {
+  return {
+    schema: 1,
+    mode: "direct",
+    serviceName: ctx.serviceName,
+    containerName: ctx.containerName,
+    configHash: ctx.configHash,
+    argv,
+    adaptations,
+    startedAt: new Date().toISOString(),
+    sources: ctx.sources,
+  };
+}
+
+/** Wait until the partition's systemd has booted; a partition that has not within the timeout is an error. */
+async function waitBooted(container: string, timeoutSec: number): Promise<string> {
+  const last = await innerState(container, true, timeoutSec);
+  if (last !== null && booted.has(last)) return last;
+  throw new QmError(
+    "QM_START_TIMEOUT",
+    `the partition's systemd did not finish booting within ${timeoutSec} s (last state: ${last ?? "no answer"})`,
+    {
+      hint: "the partition was started and is left as it is: see 'qm status' and 'qm logs'; 'qm stop' stops it",
+    },
+  );
 }
 
 async function systemctl(args: readonly string[], allowFailure = false) {
@@ -255,7 +330,8 @@ const INSTALLED_GENERATORS = [
 
 async function startSystemd(
   o: LifecycleOptions,
-  config: PartitionConfig,
+  ctx: PartitionContext,
+  facts: HostFacts,
   started: number,
 ): Promise<StartReport> {
   const quadlet = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"].some((p) => existsSync(p));
@@ -279,20 +355,15 @@ async function startSystemd(
     });
   }
   await systemctl(["daemon-reload"]);
-  const r = await systemctl(["start", config.service.serviceName], true);
+  const r = await systemctl(["start", ctx.serviceName], true);
   if (r.code !== 0) {
-    throw new QmError(
-      "QM_START_FAILED",
-      `systemctl start ${config.service.serviceName} failed: ${r.stderr.trim()}`,
-      {
-        exitCode: ExitCode.commandFailed,
-        hint: `see 'journalctl --no-pager -xu ${config.service.serviceName}'`,
-      },
-    );
+    throw new QmError("QM_START_FAILED", `systemctl start ${ctx.serviceName} failed: ${r.stderr.trim()}`, {
+      hint: `see 'journalctl --no-pager -xu ${ctx.serviceName}'`,
+    });
   }
-  const containerName = config.unit.get("Container", "ContainerName") ?? "systemd-qm";
+  const containerName = ctx.containerName;
   const state = await inspectContainer(containerName);
-  const systemState = o.wait ? await innerState(containerName, true, o.timeoutSec) : null;
+  const systemState = o.wait ? await waitBooted(containerName, o.timeoutSec) : null;
   return {
     mode: "systemd",
     action: "started",
@@ -300,8 +371,10 @@ async function startSystemd(
     pid: state?.pid ?? 0,
     systemState,
     failedUnits: systemState === "degraded" ? await failedUnits(containerName) : [],
-    argv: config.service.execStart,
+    argv: ctx.service.execStart,
     adaptations,
+    ...hostLimits(ctx, facts),
+    supervisorPid: null,
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -313,25 +386,18 @@ export interface StopReport {
 }
 
 export async function stop(o: LifecycleOptions): Promise<StopReport> {
-  const config = loadPartition(o.root);
-  const serviceName = config.service.serviceName;
-  if (systemdMode(o.root)) {
-    await systemctl(["stop", serviceName]);
+  const ctx = loadContext(o.root);
+  const serviceName = ctx.serviceName;
+  const rt = runtime(systemdMode(o.root));
+  const runState = readRunState(serviceName);
+  if (rt.mode === "systemd") {
+    await rt.stopPartition(ctx, runState);
     return { mode: "systemd", action: "stopped", removed: [] };
   }
-  const runState = readRunState(config.service.serviceName);
-  const containerName = runState?.containerName ?? config.unit.get("Container", "ContainerName") ?? "qm";
-  const existing = await inspectContainer(containerName);
   const dirs = unitCgroupDirs(serviceName).filter((d) => existsSync(d));
-  if (!existing && dirs.length === 0 && !runState)
+  const removed = await rt.stopPartition(ctx, runState);
+  if (removed.length === 0 && dirs.length === 0 && !runState)
     return { mode: "direct", action: "not running", removed: [] };
-  const removed: string[] = [];
-  if (existing) {
-    // An explicit stop is never restarted by podman's restart policy.
-    await podman(["stop", "--time", "10", containerName], { allowFailure: true });
-    await podman(["rm", "--force", "--volumes", containerName], { allowFailure: true });
-    removed.push(`container ${containerName}`);
-  }
   const left = await removeCgroups(serviceName);
   if (left.length > 0) {
     throw new QmError("QM_STOP_INCOMPLETE", `cgroups still populated after stop: ${left.join(", ")}`, {
@@ -339,20 +405,20 @@ export async function stop(o: LifecycleOptions): Promise<StopReport> {
     });
   }
   removed.push(...dirs.map((d) => `cgroup ${d}`));
-  const base = serviceName.replace(/\.service$/, "");
   for (const path of [
-    runStatePath(serviceName),
-    join(RUN_DIR, "oom"),
-    `/run/${base}.cid`,
-    join(startLimitDir, serviceName),
-    join(startLimitDir, `${serviceName}.failed`),
+    ctx.paths.runState,
+    `${RUN_DIR}/oom`,
+    ctx.paths.cidFile,
+    ctx.paths.startLimitRecord,
+    ctx.paths.startLimitHit,
+    ctx.paths.supervisorLog,
   ]) {
     if (existsSync(path)) {
       rmSync(path, { force: true });
       removed.push(path);
     }
   }
-  for (const dir of [startLimitDir, RUN_DIR]) {
+  for (const dir of [START_LIMIT_DIR, RUN_DIR]) {
     try {
       rmdirSync(dir);
     } catch {
@@ -362,21 +428,41 @@ export async function stop(o: LifecycleOptions): Promise<StopReport> {
   return { mode: "direct", action: "stopped", removed };
 }
 
+export interface ProcessStatus {
+  readonly pid: number;
+  readonly alive: boolean;
+  readonly oomScoreAdj: number | null;
+}
+
 export interface StatusReport {
   readonly mode: "direct" | "systemd";
   readonly serviceName: string;
   readonly containerName: string;
-  /** stopped, running, failed (exited without being stopped), start-limit-hit */
-  readonly state: string;
+  readonly state: PartitionState;
+  /** Why the partition is not running (or not reachable), in a sentence; null when it runs. */
+  readonly reason: string | null;
   readonly systemState: string | null;
   readonly failedUnits: readonly string[];
   readonly pid: number | null;
+  readonly init: ProcessStatus | null;
+  readonly conmon: ProcessStatus | null;
+  /** Direct mode: the supervisor qm start left, and whether it still runs. */
+  readonly supervisor: { readonly pid: number; readonly alive: boolean } | null;
   readonly startedAt: string | null;
   readonly uptimeSeconds: number | null;
+  /** Starts after the first: podman's restarts and the supervisor's. */
   readonly restarts: number;
+  /** The supervisor's last event (direct mode). */
+  readonly lastEvent: string | null;
   readonly usage: Readonly<Record<string, number | null>>;
   readonly adaptations: readonly Adaptation[];
   readonly restartPending: boolean;
+  /** Files of the configuration added, removed or changed since start: what a restart would apply. */
+  readonly pendingChanges: readonly SourceChange[];
+  readonly ungrantedCapabilities: readonly UngrantedCapability[];
+  readonly oomFloor: string | null;
+  /** Things wrong with a running partition (an OOM score moved, no supervisor). */
+  readonly warnings: readonly string[];
 }
 
 function readNumber(path: string): number | null {
@@ -418,51 +504,73 @@ function cgroupUsage(serviceName: string): Record<string, number | null> {
   };
 }
 
-export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusReport> {
-  const config = loadPartition(o.root);
-  const serviceName = config.service.serviceName;
-  const systemd = systemdMode(o.root);
-  const runState = readRunState(config.service.serviceName);
-  const containerName =
-    runState?.containerName ??
-    config.unit.get("Container", "ContainerName") ??
-    (systemd ? "systemd-qm" : "qm");
-  const c: ContainerState | null = await inspectContainer(containerName);
-  const running = c?.status === "running";
-  let state = running ? "running" : c ? "failed" : "stopped";
-  if (!running && existsSync(join(startLimitDir, `${serviceName}.failed`))) state = "start-limit-hit";
-  if (systemd) {
-    const r = await systemctl(["show", serviceName, "--property=ActiveState,SubState,Result"], true);
-    const props = Object.fromEntries(
-      r.stdout
-        .trim()
-        .split("\n")
-        .map((l) => l.split("=") as [string, string]),
-    );
-    state =
-      props.Result === "start-limit-hit"
-        ? "start-limit-hit"
-        : props.ActiveState === "active"
-          ? "running"
-          : (props.ActiveState ?? state);
+/** Restarts the supervisor logged since qm start (its log starts empty at each qm start). */
+function supervisorEvents(path: string): { restarts: number; last: string | null } {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(path, "utf8")
+      .split("\n")
+      .filter((l) => /^\d{4}-\d\d-\d\dT/.test(l));
+  } catch {
+    // no supervisor, or nothing logged yet
   }
-  const systemState = running ? await innerState(containerName, false, 10) : null;
+  return {
+    restarts: lines.filter((l) => / restarted$/.test(l)).length,
+    last: lines.length > 0 ? (lines[lines.length - 1] ?? null) : null,
+  };
+}
+
+/** Whether the kernel's OOM killer killed this PID (its log says so); null when the log cannot be read. */
+function oomKilled(pid: number): boolean | null {
+  try {
+    return kernelLog().messages.some((m) => m.includes(`Killed process ${pid} (`));
+  } catch {
+    return null;
+  }
+}
+
+export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusReport> {
+  const ctx = loadContext(o.root);
+  const serviceName = ctx.serviceName;
+  const systemd = systemdMode(o.root);
+  const facts = hostFacts(await collectSnapshot({ versions: [], probes: false }));
+  const runState = readRunState(serviceName);
+  const containerName = runState?.containerName ?? ctx.containerName;
+  const { observation, container: c } = await runtime(systemd).observe(ctx, runState);
+  const { init, conmon } = observation;
+  const supervisor = !systemd && runState?.supervisor ? runState.supervisor : null;
+  const events = supervisorEvents(ctx.paths.supervisorLog);
+  let verdict = judge(observation);
+  if (verdict.state === "failed" && init && !init.alive && oomKilled(init.pid)) {
+    verdict = { ...verdict, reason: `${verdict.reason} (the kernel's OOM killer killed its init)` };
+  }
+  const running =
+    verdict.state === "running" || verdict.state === "starting" || verdict.state === "unreachable";
   const startedAt = running && c ? c.startedAt : null;
-  const hash = configHash(config.service.text);
+  const changes = runState?.sources ? sourceChanges(runState.sources, ctx.sources) : [];
+  const limits = hostLimits(ctx, facts);
   return {
     mode: systemd ? "systemd" : "direct",
     serviceName,
     containerName,
-    state,
-    systemState,
-    failedUnits: systemState === "degraded" ? await failedUnits(containerName) : [],
+    state: verdict.state,
+    reason: verdict.reason,
+    systemState: observation.systemState,
+    failedUnits: observation.systemState === "degraded" ? await failedUnits(containerName) : [],
     pid: running && c ? c.pid : null,
+    init,
+    conmon,
+    supervisor: supervisor ? { pid: supervisor.pid, alive: observation.supervisorAlive === true } : null,
     startedAt,
     uptimeSeconds: startedAt ? Math.max(0, (Date.now() - Date.parse(startedAt)) / 1000) : null,
-    restarts: c?.restartCount ?? 0,
+    restarts: (c?.restartCount ?? 0) + events.restarts,
+    lastEvent: events.last,
     usage: running ? cgroupUsage(serviceName) : {},
     adaptations: runState?.adaptations ?? [],
-    restartPending: running && runState !== null && runState.configHash !== hash,
+    restartPending: runState !== null && runState.configHash !== ctx.configHash,
+    pendingChanges: changes,
+    ...limits,
+    warnings: running ? warnings(observation, ctx.settings.oomScoreAdjust) : [],
   };
 }
 
@@ -471,18 +579,15 @@ export async function logs(
   follow: boolean,
   lines: number | undefined,
 ): Promise<void> {
-  const config = loadPartition(o.root);
+  const ctx = loadContext(o.root);
   const limit = [...(follow ? ["--follow"] : []), ...(lines ? ["--lines", String(lines)] : [])];
   if (systemdMode(o.root)) {
-    await run("journalctl", ["--no-pager", "--unit", config.service.serviceName, ...limit], {
+    await run("journalctl", ["--no-pager", "--unit", ctx.serviceName, ...limit], {
       inherit: true,
     });
     return;
   }
-  const containerName =
-    readRunState(config.service.serviceName)?.containerName ??
-    config.unit.get("Container", "ContainerName") ??
-    "qm";
+  const containerName = readRunState(ctx.serviceName)?.containerName ?? ctx.containerName;
   if ((await inspectContainer(containerName))?.status === "running") {
     // The partition's own journal: what its systemd and services logged since it booted.
     await podman(["exec", containerName, "journalctl", "--no-pager", "--boot", ...limit], { inherit: true });

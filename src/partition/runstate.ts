@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../engine/fs.js";
+import type { ProcessIdentity } from "../engine/host.js";
 import type { GenerateOptions } from "../quadlet/generate.js";
 import { generateService } from "../quadlet/index.js";
 
@@ -28,6 +29,10 @@ export interface RunState {
   readonly argv: readonly string[];
   readonly adaptations: readonly Adaptation[];
   readonly startedAt: string;
+  /** Direct mode: the supervisor qm start left running (qm-supervise). */
+  readonly supervisor?: ProcessIdentity;
+  /** The configuration's files (base, then drop-ins) and their hashes at start. */
+  readonly sources?: readonly { readonly path: string; readonly sha256: string }[];
 }
 
 /**

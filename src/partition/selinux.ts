@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { run } from "../engine/exec.js";
 import { which } from "../engine/which.js";
 
@@ -52,14 +52,12 @@ export async function installedModules(): Promise<string[]> {
 export async function installPolicyModule(sources: string, log: (line: string) => void): Promise<void> {
   if (!existsSync(POLICY_DEVEL_MAKEFILE)) {
     throw new QmError("QM_SETUP_SELINUX", `SELinux is active but ${POLICY_DEVEL_MAKEFILE} is missing`, {
-      exitCode: ExitCode.commandFailed,
       hint: "install the policy headers (Debian: apt-get install selinux-policy-dev), then rerun qm setup",
     });
   }
   for (const tool of ["make", "semodule"]) {
     if (!which(tool))
       throw new QmError("QM_SETUP_SELINUX", `SELinux is active but '${tool}' is not installed`, {
-        exitCode: ExitCode.commandFailed,
         hint: "Debian: apt-get install make policycoreutils semodule-utils",
       });
   }
@@ -88,7 +86,6 @@ export async function removePolicyModule(): Promise<boolean> {
 export async function relabel(paths: readonly string[]): Promise<void> {
   if (!which("restorecon")) {
     throw new QmError("QM_SETUP_SELINUX", "SELinux is active but 'restorecon' is not installed", {
-      exitCode: ExitCode.commandFailed,
       hint: "Debian: apt-get install policycoreutils",
     });
   }

@@ -1,4 +1,4 @@
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import type { Unit, UnitValue } from "../unit/unit.js";
 
 /**
@@ -73,7 +73,6 @@ const handled = new Set([
 
 function invalid(v: UnitValue, message: string): QmError {
   return new QmError("QM_CONFIG_INVALID", `${v.key}=${v.value}: ${message}`, {
-    exitCode: ExitCode.invalidConfig,
     location: { file: v.file, line: v.line, column: v.column },
     details: { section: v.section, key: v.key, value: v.value },
   });

@@ -3,7 +3,7 @@ import { hostname as osHostname } from "node:os";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
 import { qmRootFs } from "../config/fs.js";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { bundleFileName, shareDir, siblingBundle } from "../core/paths.js";
 import { isHostname } from "../core/text.js";
@@ -104,17 +104,14 @@ function fingerprintOf(path: string): string {
 
 /** Pick the tree's source: an offline tarball or directory, else the distribution's own builder. */
 export function chooseSource(o: SetupOptions): RootfsSource {
-  if (o.fromTar && o.fromDir)
-    throw new QmError("QM_USAGE", "--from-tar and --from-dir exclude each other", {
-      exitCode: ExitCode.usage,
-    });
+  if (o.fromTar && o.fromDir) throw new QmError("QM_USAGE", "--from-tar and --from-dir exclude each other");
   for (const [flag, path, kind] of [
     ["--from-tar", o.fromTar, "file"],
     ["--from-dir", o.fromDir, "directory"],
   ] as const) {
     if (path === undefined) continue;
     if (!existsSync(path) || statSync(path).isDirectory() !== (kind === "directory")) {
-      throw new QmError("QM_SETUP_SOURCE", `${flag} ${path}: no such ${kind}`, { exitCode: ExitCode.usage });
+      throw new QmError("QM_SETUP_SOURCE", `${flag} ${path}: no such ${kind}`);
     }
     return flag === "--from-tar"
       ? { kind: "tar", file: path, fingerprint: fingerprintOf(path) }
@@ -137,7 +134,6 @@ export function chooseSource(o: SetupOptions): RootfsSource {
       "QM_SETUP_SOURCE",
       "cannot tell which Debian/Ubuntu suite to build (no VERSION_CODENAME in /etc/os-release)",
       {
-        exitCode: ExitCode.usage,
         hint: "pass --suite NAME, or --from-tar FILE / --from-dir DIR",
       },
     );
@@ -250,7 +246,6 @@ function partitionHostname(o: SetupOptions): string {
       "QM_SETUP_HOSTNAME",
       `${o.hostname === undefined ? "this host's name" : "--hostname"} ${JSON.stringify(name)} is not a host name`,
       {
-        exitCode: ExitCode.usage,
         hint: "use letters, digits and '-' in dot-separated labels (RFC 1123), e.g. --hostname car1",
       },
     );
@@ -298,7 +293,7 @@ function report(
 
 function validateRoot(o: SetupOptions): void {
   if (!existsSync(o.root) || !statSync(o.root).isDirectory()) {
-    throw new QmError("QM_SETUP_ROOT", `--root ${o.root}: no such directory`, { exitCode: ExitCode.usage });
+    throw new QmError("QM_SETUP_ROOT", `--root ${o.root}: no such directory`);
   }
   try {
     writeFileAtomic(join(o.root, `.qm-setup-probe-${process.pid}`), "");
@@ -324,7 +319,6 @@ function preflight(o: SetupOptions, source?: RootfsSource): void {
       "QM_SETUP_BUILDER_MISSING",
       `${builder} is not installed: it builds the partition tree on this distribution`,
       {
-        exitCode: ExitCode.hostNotReady,
         hint: `install it (scripts/install-host-deps, or 'apt-get install ${builder}' / 'dnf install ${builder}'), or use --from-tar FILE / --from-dir DIR`,
       },
     );
@@ -334,7 +328,6 @@ function preflight(o: SetupOptions, source?: RootfsSource): void {
   const problem = agentConf === null ? null : checkBluechiConf(agentConf);
   if (problem) {
     throw new QmError("QM_SETUP_AGENT_CONF", problem.message, {
-      exitCode: ExitCode.invalidConfig,
       location: { file: agentConfPath, line: problem.line, column: problem.column },
       hint: "the partition's agent.conf is derived from it; fix the host's BlueChi agent configuration first",
     });
@@ -420,7 +413,6 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     const start = await systemctl("start", "qm.service");
     if (start.code !== 0) {
       throw new QmError("QM_SETUP_START", `'systemctl start qm.service' failed: ${start.stderr.trim()}`, {
-        exitCode: ExitCode.commandFailed,
         hint: "see 'journalctl --no-pager -xu qm.service'",
       });
     }

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import type { SafeRoot } from "../engine/safe-fs.js";
 
 /**
@@ -47,7 +47,6 @@ function stateError(file: string, text: string, needle: string | undefined, mess
   const at = needle === undefined ? -1 : text.indexOf(needle);
   const line = at < 0 ? 1 : text.slice(0, at).split("\n").length;
   return new QmError("QM_SETUP_STATE", message, {
-    exitCode: ExitCode.invalidConfig,
     location: { file, line },
     hint: "nothing was changed; this file records what qm setup created: restore it or remove what you want gone by hand",
   });

@@ -351,13 +351,13 @@ export class Qmctl {
 
   /**
    * Every topic in upstream's order. Unlike upstream, a failing section does not end the run: its error
-   * is reported and the others still print; the exit status is the first failure's. Resources are one
-   * snapshot. With JSON, one document keyed by topic, failed sections as {"Error": message}.
+   * is reported and the others still print; returns the first failure (its status is the run's). Resources are
+   * one snapshot. With JSON, one document keyed by topic, failed sections as {"Error": message}.
    */
-  async showAll(json: boolean): Promise<number> {
+  async showAll(json: boolean): Promise<QmError | undefined> {
     const topics = TOPICS.filter((t): t is Exclude<Topic, "all"> => t !== "all");
     const doc: Record<string, Json> = {};
-    let status = 0;
+    let first: QmError | undefined;
     for (const topic of topics) {
       try {
         const output = topic === "resources" ? await this.resourcesSnapshot() : await this.showTopic(topic);
@@ -365,12 +365,12 @@ export class Qmctl {
         else if (output) this.ports.io.out(output.text);
       } catch (error) {
         const e = error instanceof QmError ? error : collapse(error);
-        if (status === 0) status = e.exitCode;
+        first ??= e;
         if (json) doc[topic] = { Error: e.message };
         else printError(this.ports.io, e.message, false);
       }
     }
     if (json) this.ports.io.out(formatJson(doc));
-    return status;
+    return first;
   }
 }

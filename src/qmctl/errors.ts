@@ -1,31 +1,21 @@
 import { QmError } from "../core/errors.js";
 
-/** Upstream qmctl's exit statuses (errno values where upstream used them). */
-export const QmctlExit = {
-  general: 1,
-  usage: 2,
-  fileNotFound: 2,
-  invalidArgument: 22,
-  commandNotFound: 127,
-} as const;
+export { QmctlExit } from "../core/error-registry.js";
 
-function qmctlError(code: string, message: string, exitCode: number): QmError {
-  return new QmError(code, message, { exitCode });
-}
+// Statuses are the registry's (src/core/error-registry.ts): upstream's own, errno values where upstream used them.
 
 export const errors = {
-  general: (message: string) => qmctlError("QMCTL_ERROR", message, QmctlExit.general),
+  general: (message: string) => new QmError("QMCTL_ERROR", message),
   configNotFound: (path: string) =>
-    qmctlError("QMCTL_CONFIG_NOT_FOUND", `Configuration file ${path} not found.`, QmctlExit.fileNotFound),
+    new QmError("QMCTL_CONFIG_NOT_FOUND", `Configuration file ${path} not found.`),
   containerNotFound: (name: string) =>
-    qmctlError("QMCTL_CONTAINER_NOT_FOUND", `Container '${name}' does not exist.`, QmctlExit.commandNotFound),
+    new QmError("QMCTL_CONTAINER_NOT_FOUND", `Container '${name}' does not exist.`),
   commandNotFound: (command: readonly string[], container: string) =>
-    qmctlError(
+    new QmError(
       "QMCTL_COMMAND_NOT_FOUND",
       `Command '${command.join(" ")}' not found in container '${container}'.`,
-      QmctlExit.commandNotFound,
     ),
-  validation: (message: string) => qmctlError("QMCTL_INVALID_ARGUMENT", message, QmctlExit.invalidArgument),
+  validation: (message: string) => new QmError("QMCTL_INVALID_ARGUMENT", message),
 };
 
 /**

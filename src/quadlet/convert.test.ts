@@ -355,15 +355,6 @@ describe("conversion as podman 5.4 does it", () => {
     assert.deepEqual(s.execStart.slice(-2), ["a", "b"]);
   });
 
-  it("handles 100,000 PodmanArgs words and a 10 MB line", () => {
-    const words = Array.from({ length: 100_000 }, (_, i) => `--w${i}`).join(" ");
-    const s = service(
-      { "a.container": C(`PodmanArgs=${words}\nLabel=x=${"y".repeat(10_000_000)}\n`) },
-      "a.container",
-    );
-    assert.equal(s.execStart.filter((w) => w.startsWith("--w")).length, 100_000);
-  });
-
   it("has one key table per unit type", () => {
     assert.deepEqual(Object.keys(TABLES), [
       "container",

@@ -4,7 +4,7 @@
  * nothing is written here, and every message is returned in quadlet's words and order for the CLI to
  * print. Errors in one unit do not stop the others.
  */
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import {
   type LoadError,
   type LogEvent,
@@ -155,7 +155,6 @@ export const withHeader = (service: UnitFile): string => `# ${HEADER}\n# \n${ser
 
 function loadError(e: LoadError): QmError {
   return new QmError("QM_QUADLET_LOAD", fromBytes(e.text), {
-    exitCode: ExitCode.invalidConfig,
     ...(e.file === undefined ? {} : { location: { file: fromBytes(e.file), line: e.line ?? 1 } }),
   });
 }
@@ -168,7 +167,6 @@ function convertError(unit: UnitFile, error: ConvertError): QmError {
     unsupported ? "QM_QUADLET_UNSUPPORTED_KEY" : "QM_QUADLET_INVALID",
     fromBytes(error.message),
     {
-      exitCode: ExitCode.invalidConfig,
       location: {
         file: fromBytes(line?.file ?? unit.path),
         line: line?.line ?? 1,
@@ -292,7 +290,6 @@ export function loadEffectiveUnitFrom(fs: UnitFs, name: string, options: SearchD
       "QM_QUADLET_NOT_FOUND",
       `unit ${name} not found in ${dirs.join(", ") || "the search path"}`,
       {
-        exitCode: ExitCode.invalidConfig,
         hint: "install it under /etc/containers/systemd or /usr/share/containers/systemd, or set QUADLET_UNIT_DIRS",
       },
     );

@@ -22,8 +22,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { distBin, tempDir } from "../../test/helpers.js";
+import { runQuadlet } from "../cli/quadlet.js";
 import { MAX_UNIT_FILE_BYTES, memoryUnitFs, nodeUnitFs } from "../unit/fs.js";
-import { runQuadlet } from "./cli.js";
 import { generateAll } from "./generate.js";
 import { TABLES } from "./keys.js";
 

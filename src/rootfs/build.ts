@@ -10,7 +10,7 @@ import {
   statSync,
 } from "node:fs";
 import { dirname, join } from "node:path";
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 import { quoteArgv } from "../engine/exec.js";
 import { isSymlink, writeFileAtomic } from "../engine/fs.js";
 import {
@@ -185,7 +185,6 @@ function runBuilder(
     child.on("error", (error: NodeJS.ErrnoException) =>
       reject(
         new QmError("QM_SETUP_BUILDER_MISSING", `cannot run ${file}: ${error.message}`, {
-          exitCode: ExitCode.commandFailed,
           hint: `install ${file} (scripts/install-host-deps), or use --from-tar FILE / --from-dir DIR`,
         }),
       ),
@@ -200,7 +199,6 @@ function runBuilder(
             "QM_SETUP_BUILD_FAILED",
             `${file} failed (${signal ?? `exit status ${code}`}):\n${tail.join("\n")}`,
             {
-              exitCode: ExitCode.commandFailed,
               hint: "the partial tree was discarded; fix the cause and rerun qm setup",
             },
           ),

@@ -4,7 +4,7 @@
  * serialize(parse(x)) === x for every accepted file. Edits replace, insert or delete whole
  * logical lines and leave every other byte alone.
  */
-import { ExitCode, QmError } from "../core/errors.js";
+import { QmError } from "../core/errors.js";
 
 export type UnitLine =
   | { readonly kind: "blank"; readonly text: string; readonly line: number }
@@ -32,7 +32,6 @@ export type UnitEntry = Extract<UnitLine, { kind: "entry" }>;
 
 function syntaxError(file: string, line: number, column: number, message: string): QmError {
   return new QmError("QM_UNIT_SYNTAX", message, {
-    exitCode: ExitCode.invalidConfig,
     location: { file, line, column },
     hint: "unit files hold [Section] headers, Key=Value lines and comments starting with # or ;",
   });
@@ -169,7 +168,7 @@ function reparse(doc: UnitDocument, lines: string[]): UnitDocument {
 
 function assertValue(value: string): void {
   if (/[\n\r]/.test(value)) {
-    throw new QmError("QM_UNIT_EDIT", "a unit value cannot contain a newline", { exitCode: ExitCode.usage });
+    throw new QmError("QM_UNIT_EDIT", "a unit value cannot contain a newline");
   }
 }
 

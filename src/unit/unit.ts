@@ -5,7 +5,7 @@
  * resets what came before; single-value keys take the last assignment. Words split the way systemd
  * splits [Service] values, which is what direct mode needs them for.
  */
-import { ExitCode, QmError, type SourceLocation } from "../core/errors.js";
+import { type ErrorCode, QmError, type SourceLocation } from "../core/errors.js";
 import { fromBytes } from "./gostr.js";
 import { entriesOf, type UnitDocument, type UnitEntry } from "./syntax.js";
 import type { UnitFile } from "./unitfile.js";
@@ -167,9 +167,8 @@ export function wordsOf(v: UnitValue): string[] {
   }
 }
 
-export function valueError(v: UnitValue, message: string, code = "QM_UNIT_VALUE"): QmError {
+export function valueError(v: UnitValue, message: string, code: ErrorCode = "QM_UNIT_VALUE"): QmError {
   return new QmError(code, message, {
-    exitCode: ExitCode.invalidConfig,
     location: { file: v.file, line: v.line, column: v.column },
     details: { section: v.section, key: v.key, value: v.value },
   });
@@ -178,7 +177,6 @@ export function valueError(v: UnitValue, message: string, code = "QM_UNIT_VALUE"
 function wrapValueError(v: UnitValue, error: unknown): QmError {
   if (error instanceof ValueSyntaxError) {
     return new QmError("QM_UNIT_VALUE", `${v.key}=: ${error.message}`, {
-      exitCode: ExitCode.invalidConfig,
       location: { file: v.file, line: v.line, column: v.column + error.offset },
       details: { section: v.section, key: v.key, value: v.value },
     });

@@ -253,6 +253,14 @@ describe("qm setup refuses bad input and changes nothing", { skip: rootSkipReaso
     });
   });
 
+  test("a root that does not exist: status 1, as for one that cannot be written", (t) => {
+    const root = join(tempDir(t), "missing");
+    const r = qmSetup(root, ["--from-dir", "/usr/share/doc"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /QM_SETUP_ROOT.*no such directory/);
+    assert.equal(existsSync(root), false);
+  });
+
   test("unwritable root", (t) => {
     const root = mkdtempSync(join(tmpdir(), "qm-test-ro-"));
     t.after(() => {

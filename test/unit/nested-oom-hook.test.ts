@@ -108,6 +108,32 @@ describe("nested OOM hook: only the spec's own process.oomScoreAdj counts", () =
     }
   });
 
+  test("escapes are read as JSON reads them: an invalid \\u is not completed by the characters of a later escape", () => {
+    // Removing the escapes \" or \\ first would leave \u0000 behind and accept the string.
+    for (const bad of [
+      '{"a":"\\u\\"0000"}',
+      '{"a":"\\u\\\\0000"}',
+      '{"a":"\\u00\\"00"}',
+      '{"a":"\\\\\\u12\\t"}',
+      '{"a":"\\u00\\n0"}',
+      '{"a":"\\q"}',
+      '{"a":"\\u12"}',
+    ]) {
+      const out = runNestedOomHook(bad);
+      assert.equal(out.status, 1, bad);
+      assert.equal(out.stdout, `${bad}\n`, bad);
+    }
+    for (const good of [
+      '{"a":"\\\\u0000"}',
+      '{"a":"\\u005C\\"x"}',
+      '{"a":"\\\\\\"\\/\\b\\f\\n\\r\\t\\uFFfF"}',
+    ]) {
+      const out = runNestedOomHook(good);
+      assert.equal(out.status, 0, good);
+      assert.deepEqual(JSON.parse(out.stdout), JSON.parse(good), good);
+    }
+  });
+
   test("megabytes of annotation and deep nesting end in seconds", () => {
     const huge = JSON.stringify({
       process: { args: ["a"] },

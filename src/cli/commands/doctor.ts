@@ -44,6 +44,12 @@ export function renderDoctor(out: DoctorOutput): string {
   return lines.join("\n");
 }
 
+/** A snapshot that cannot be read ends in status 1, one that is invalid in 3 (docs/doctor.md). */
+function unreadable(path: string, message: string): QmError {
+  const e = snapshotError(path, message);
+  return new QmError(e.code, e.message, { exitCode: ExitCode.failure, ...(e.hint ? { hint: e.hint } : {}) });
+}
+
 /** Read a recorded snapshot: a regular file of at most MAX_SNAPSHOT_BYTES (never a FIFO or a device to wait on). */
 function loadSnapshot(path: string): HostSnapshot {
   let text: string;
@@ -52,23 +58,18 @@ function loadSnapshot(path: string): HostSnapshot {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     const stat = fstatSync(fd);
     if (!stat.isFile()) {
-      throw snapshotError(path, `cannot read host snapshot ${path}: not a regular file`, ExitCode.failure);
+      throw unreadable(path, `cannot read host snapshot ${path}: not a regular file`);
     }
     if (stat.size > MAX_SNAPSHOT_BYTES) {
       throw snapshotError(
         path,
         `${path} is ${stat.size} bytes: too large for a qm host snapshot (at most ${MAX_SNAPSHOT_BYTES})`,
-        ExitCode.invalidConfig,
       );
     }
     text = readFileSync(fd, "utf8");
   } catch (error) {
     if (error instanceof QmError) throw error;
-    throw snapshotError(
-      path,
-      `cannot read host snapshot ${path}: ${(error as Error).message}`,
-      ExitCode.failure,
-    );
+    throw unreadable(path, `cannot read host snapshot ${path}: ${(error as Error).message}`);
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ExitCode, QmError } from "../../core/errors.js";
+import { QmError } from "../../core/errors.js";
 import { type BuildResult, buildPackage } from "../../dropins/build.js";
 import {
   type InstallReport,
@@ -22,7 +22,6 @@ const ACTIONS = ["list", "show", "build", "install", "remove", "new"] as const;
 
 function usage(message: string): QmError {
   return new QmError("QM_USAGE", `qm dropin: ${message}`, {
-    exitCode: ExitCode.usage,
     hint: "see 'qm dropin --help'",
   });
 }

@@ -10,8 +10,7 @@ import { listOption, stringOption } from "../args.js";
 
 function positiveNumber(value: string | undefined, fallback: number, name: string): number {
   const n = Number(value ?? fallback);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new QmError("QM_USAGE", `--${name} needs a positive number`, { exitCode: ExitCode.usage });
+  if (!Number.isFinite(n) || n <= 0) throw new QmError("QM_USAGE", `--${name} needs a positive number`);
   return n;
 }
 
@@ -86,14 +85,11 @@ export const ffiCommand: Command = {
     }
     if (action !== "run")
       throw new QmError("QM_USAGE", `qm ffi: unknown action '${action ?? ""}'`, {
-        exitCode: ExitCode.usage,
         hint: "use 'qm ffi run' or 'qm ffi list'",
       });
     const format = (stringOption(ctx.args, "format") ?? "text") as Format;
     if (!formats.includes(format))
-      throw new QmError("QM_USAGE", `--format must be one of ${formats.join(", ")}`, {
-        exitCode: ExitCode.usage,
-      });
+      throw new QmError("QM_USAGE", `--format must be one of ${formats.join(", ")}`);
     if (process.getuid?.() !== 0)
       throw new QmError(
         "QM_NOT_ROOT",
@@ -108,6 +104,8 @@ export const ffiCommand: Command = {
       memoryTrials: Math.round(positiveNumber(stringOption(ctx.args, "trials"), 3, "trials")),
       cpuSeconds: positiveNumber(stringOption(ctx.args, "cpu-seconds"), 4, "cpu-seconds"),
       log: ctx.log,
+      // The shell's status for a process ended by the signal.
+      interrupted: (signal) => process.exit(signal === "SIGINT" ? 130 : 143),
     });
     const output = stringOption(ctx.args, "output");
     if (output) writeFileSync(output, render(report, format));

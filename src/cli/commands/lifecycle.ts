@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
-import { ExitCode, QmError } from "../../core/errors.js";
+import { QmError } from "../../core/errors.js";
+import { loadContext } from "../../partition/context.js";
 import {
-  loadPartition,
   logs,
   type StartReport,
   type StatusReport,
@@ -36,9 +36,7 @@ const waitOptions = [
 function options(ctx: CommandContext) {
   const timeout = Number(stringOption(ctx.args, "timeout") ?? "60");
   if (!Number.isFinite(timeout) || timeout <= 0) {
-    throw new QmError("QM_USAGE", "--timeout needs a positive number of seconds", {
-      exitCode: ExitCode.usage,
-    });
+    throw new QmError("QM_USAGE", "--timeout needs a positive number of seconds");
   }
   if (process.getuid?.() !== 0) {
     throw new QmError("QM_NOT_ROOT", "running the partition needs root (podman, cgroups, mounts)", {
@@ -59,15 +57,29 @@ function renderAdaptations(list: StartReport["adaptations"]): string[] {
     : ["adapted to this host:", ...list.map((a) => `  ${a.option}: ${a.action} (${a.reason})`)];
 }
 
+function renderHostLimits(r: Pick<StartReport, "ungrantedCapabilities" | "oomFloor">): string[] {
+  return [
+    ...(r.ungrantedCapabilities.length === 0
+      ? []
+      : [
+          "capabilities asked for that this host cannot grant:",
+          ...r.ungrantedCapabilities.map((c) => `  ${c.capability} (${c.file}:${c.line}): ${c.reason}`),
+        ]),
+    ...(r.oomFloor ? [`oom floor: ${r.oomFloor}`] : []),
+  ];
+}
+
 function renderStart(r: StartReport): string {
   return [
-    `${r.action === "started" ? "started" : "already running"}: ${r.containerName} (${r.mode} mode), pid ${r.pid}${r.action === "started" ? `, in ${r.seconds.toFixed(1)} s` : ""}`,
+    `${r.action}: ${r.containerName} (${r.mode} mode), pid ${r.pid}${r.action === "started" ? `, in ${r.seconds.toFixed(1)} s` : ""}`,
     ...(r.systemState
       ? [
           `partition systemd: ${r.systemState}${r.failedUnits.length ? ` (failed: ${r.failedUnits.join(", ")})` : ""}`,
         ]
       : []),
+    ...(r.supervisorPid !== null ? [`supervised by qm-supervise (pid ${r.supervisorPid})`] : []),
     ...renderAdaptations(r.adaptations),
+    ...renderHostLimits(r),
   ].join("\n");
 }
 
@@ -80,18 +92,32 @@ function renderStop(r: StopReport): string {
 const mib = (n: number | null | undefined): string =>
   n === null || n === undefined ? "-" : `${(n / 1024 ** 2).toFixed(1)} MiB`;
 
+const proc = (name: string, p: StatusReport["init"]): string =>
+  p === null
+    ? `${name} none recorded`
+    : `${name} ${p.pid} ${p.alive ? "alive" : "gone"}${p.oomScoreAdj !== null ? ` (oom_score_adj ${p.oomScoreAdj})` : ""}`;
+
 export function renderStatus(r: StatusReport): string {
-  const lines = [`${r.serviceName} (${r.mode} mode): ${r.state}`];
+  const lines = [`${r.serviceName} (${r.mode} mode): ${r.state}${r.reason ? `: ${r.reason}` : ""}`];
+  if (r.init !== null || r.conmon !== null)
+    lines.push(`  ${proc("init", r.init)}, ${proc("conmon", r.conmon)}`);
+  if (r.supervisor !== null)
+    lines.push(`  supervisor ${r.supervisor.pid} ${r.supervisor.alive ? "alive" : "not running"}`);
   if (r.pid !== null) {
     lines.push(
       `  container ${r.containerName}, pid ${r.pid}, up ${Math.round(r.uptimeSeconds ?? 0)} s, restarts ${r.restarts}`,
-      `  partition systemd: ${r.systemState ?? "unknown"}${r.failedUnits.length ? `; failed units: ${r.failedUnits.join(", ")}` : ""}`,
+      `  partition systemd: ${r.systemState ?? "no answer"}${r.failedUnits.length ? `; failed units: ${r.failedUnits.join(", ")}` : ""}`,
       `  memory ${mib(r.usage.memoryBytes)} of ${r.usage.memoryMaxBytes ? mib(r.usage.memoryMaxBytes) : "no limit"}, tasks ${r.usage.tasks ?? "-"} of ${r.usage.tasksMax ?? "no limit"}, cpu ${r.usage.cpuSeconds?.toFixed(1) ?? "-"} s`,
     );
   }
-  if (r.restartPending)
+  if (r.lastEvent) lines.push(`  last supervisor event: ${r.lastEvent}`);
+  lines.push(...r.warnings.map((w) => `  warning: ${w}`));
+  if (r.restartPending || r.pendingChanges.length > 0) {
     lines.push("  restart pending: the configuration on disk changed since start ('qm restart' applies it)");
+    lines.push(...r.pendingChanges.map((c) => `    ${c.change}: ${c.path}`));
+  }
   lines.push(...renderAdaptations(r.adaptations).map((l) => `  ${l}`));
+  lines.push(...renderHostLimits(r).map((l) => `  ${l}`));
   return lines.join("\n");
 }
 
@@ -104,9 +130,13 @@ export const startCommand: Command = {
     "'systemctl daemon-reload' and 'systemctl start qm.service' (installing qm-quadlet as the generator when",
     "podman has no quadlet). Elsewhere, creates the top-level qm.service cgroup, applies CPUWeight, CPUQuota,",
     "AllowedCPUs, IOWeight, IO*IOPSMax, MemoryMax, MemoryHigh, MemorySwapMax, TasksMax, OOMScoreAdjust and",
-    "LimitNOFILE there, and runs the generated podman command; podman restarts the partition (Restart=) and a",
-    "prestart hook enforces StartLimitIntervalSec=/StartLimitBurst=. Options the host cannot honour are",
-    "adapted and listed. Waits until the partition's systemd has booted (running or degraded).",
+    "LimitNOFILE there, runs the generated podman command, and leaves a small shell supervisor (qm-supervise)",
+    "that starts the partition again when its init or conmon dies (Restart=), within StartLimitIntervalSec=/",
+    "StartLimitBurst=, and keeps conmon and init at OOMScoreAdjust=. A partition that is recorded but dead is",
+    "started again; a running one without supervisor gets one. Options the host cannot honour are adapted and",
+    "listed, as are capabilities asked for that the host cannot grant and an OOM score the kernel will not hold",
+    "as a floor. Waits until the partition's systemd has booted (running or degraded); exit status 5 when it has",
+    "not within --timeout (the partition is left running).",
   ].join("\n"),
   options: [rootOption, ...waitOptions],
   examples: ["qm start", "qm start --json | jq .adaptations", "qm start --no-wait"],
@@ -134,7 +164,7 @@ export const restartCommand: Command = {
   examples: ["qm restart"],
   run: async (ctx) => {
     const o = options(ctx);
-    loadPartition(o.root); // refuse an invalid configuration before stopping a working partition
+    loadContext(o.root); // refuse an invalid configuration before stopping a working partition
     const stopped = await stop(o);
     const started = await start(o);
     return { data: { stopped, started }, text: () => `${renderStop(stopped)}\n${renderStart(started)}` };
@@ -144,8 +174,13 @@ export const restartCommand: Command = {
 export const statusCommand: Command = {
   name: "status",
   summary: "show the partition's state, PID, uptime, restarts, systemd state, cgroup usage and adaptations",
-  description:
-    "Exit status 0 when the partition runs, 3 when it is stopped or failed (as 'systemctl status').",
+  description: [
+    "The partition runs when its init and conmon are alive and its systemd answers; podman's record alone is not",
+    "taken for it. States: running, starting, unreachable (alive, its systemd does not answer), restarting (the",
+    "supervisor or systemd is bringing it back), failed (dead, nothing brings it back: 'qm start' does),",
+    "start-limit-hit, stopped; 'reason' says why. Also lists configuration files changed since start, capabilities",
+    "the host cannot grant and OOM scores that moved. Exit status 0 when running, 3 otherwise (as 'systemctl status').",
+  ].join("\n"),
   options: [rootOption],
   examples: ["qm status", "qm status --json | jq .usage"],
   run: async (ctx) => {
@@ -189,11 +224,10 @@ export const configCommand: Command = {
     const [action] = ctx.args.positionals;
     if (action !== "check") {
       throw new QmError("QM_USAGE", `qm config: unknown action '${action ?? ""}'`, {
-        exitCode: ExitCode.usage,
         hint: "use 'qm config check'",
       });
     }
-    const { unit, service, settings } = loadPartition(resolve(stringOption(ctx.args, "root") ?? "/"));
+    const { unit, service, settings } = loadContext(resolve(stringOption(ctx.args, "root") ?? "/"));
     const data = {
       valid: true,
       sources: unit.sources,

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { ExitCode, QmError } from "../../core/errors.js";
+import { QmError } from "../../core/errors.js";
 import {
   defaultSetupPaths,
   type SetupOptions,
@@ -138,17 +138,13 @@ export const setupCommand: Command = {
     const action = positionals[0];
     if (positionals.length > 1 || (action !== undefined && action !== "bluechi-agent")) {
       throw new QmError("QM_USAGE", `qm setup: unknown action '${positionals.join(" ")}'`, {
-        exitCode: ExitCode.usage,
         hint: "the only action is 'bluechi-agent'; see 'qm setup --help'",
       });
     }
     const inTree = (name: string, def: string): string => {
       const v = stringOption(args, name);
       if (v === undefined) return def;
-      if (!v.startsWith("/"))
-        throw new QmError("QM_USAGE", `--${name} ${v}: must be an absolute path`, {
-          exitCode: ExitCode.usage,
-        });
+      if (!v.startsWith("/")) throw new QmError("QM_USAGE", `--${name} ${v}: must be an absolute path`);
       return v.replace(/\/+$/, "") || "/";
     };
     const hostFile = (name: string): string | undefined => {

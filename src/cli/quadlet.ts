@@ -21,9 +21,9 @@ import {
   writeSync,
 } from "node:fs";
 import { VERSION } from "../core/version.js";
+import { generateAll, installLinks, withHeader } from "../quadlet/generate.js";
 import { byteFs, cleanPath, dirPath, joinPath, nodeUnitFs } from "../unit/fs.js";
 import { bytesBuffer, fromBytes, goQuote, toBytes } from "../unit/gostr.js";
-import { generateAll, installLinks, withHeader } from "./generate.js";
 
 export interface QuadletFlags {
   dryrun: boolean;

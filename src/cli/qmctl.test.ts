@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { repoRoot } from "../../test/helpers.js";
-import { nodeCgroupFs } from "./cgroups.js";
-import { DEFAULT_CONFIG } from "./commands.js";
-import { main } from "./main.js";
-import type { Podman } from "./podman.js";
-import { fakePodman, fakePorts, podmanWithContainer } from "./testing/fakes.js";
+import { nodeCgroupFs } from "../qmctl/cgroups.js";
+import { DEFAULT_CONFIG } from "../qmctl/commands.js";
+import type { Podman } from "../qmctl/podman.js";
+import { fakePodman, fakePorts, podmanWithContainer } from "../qmctl/testing/fakes.js";
+import { main } from "./qmctl.js";
 
 const CONFIG = `[Unit]
 Description=QM

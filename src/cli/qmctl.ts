@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
-import { MAIN_USAGE, parseArgs } from "./args.js";
-import { nodeCgroupFs } from "./cgroups.js";
-import { DEFAULT_CONFIG, DEFAULT_CONTAINER, type Output, Qmctl, type QmctlPorts } from "./commands.js";
-import { completionScript } from "./completion.js";
-import { errors, QmctlExit } from "./errors.js";
-import { formatJson, printError } from "./output.js";
-import { realPodman } from "./podman.js";
+import { MAIN_USAGE, parseArgs } from "../qmctl/args.js";
+import { nodeCgroupFs } from "../qmctl/cgroups.js";
+import { DEFAULT_CONFIG, DEFAULT_CONTAINER, type Output, Qmctl, type QmctlPorts } from "../qmctl/commands.js";
+import { completionScript } from "../qmctl/completion.js";
+import { errors, QmctlExit } from "../qmctl/errors.js";
+import { formatJson, printError } from "../qmctl/output.js";
+import { realPodman } from "../qmctl/podman.js";
 
 export function realPorts(env: NodeJS.ProcessEnv = process.env): QmctlPorts {
   return {
@@ -82,7 +82,7 @@ export async function main(
         await qmctl.cp(invocation.paths);
         return 0;
       case "show":
-        if (invocation.topic === "all") return await qmctl.showAll(json);
+        if (invocation.topic === "all") return (await qmctl.showAll(json))?.exitCode ?? 0;
         if (invocation.topic === "resources") {
           if (json || !io.isTTY) print(ports, await qmctl.resourcesSnapshot(), json);
           else await qmctl.resourcesLive();

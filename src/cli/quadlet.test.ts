@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { tempDir } from "../../test/helpers.js";
 import { VERSION } from "../core/version.js";
-import { FlagError, parseQuadletArgs, runQuadlet, usage } from "./cli.js";
+import { FlagError, parseQuadletArgs, runQuadlet, usage } from "./quadlet.js";
 
 function io(
   env: Record<string, string> = {},
