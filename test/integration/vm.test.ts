@@ -30,6 +30,11 @@ const bootTimeout = Number(process.env.QM_VM_TIMEOUT ?? 900);
 const breakIt = process.env.QM_VM_BREAK === "1";
 /** QM_VM_SELINUX_BREAK=1: the guest widens qm's policy module (qm_t may read etc_t); the selinux variant must fail. */
 const breakSelinux = process.env.QM_VM_SELINUX_BREAK === "1";
+/**
+ * QM_VM_SELINUX_PERMISSIVE=1: qm's own domains are permissive in the guest, so one run logs every denial they would
+ * meet (for writing policy); the checks that need a refusal fail.
+ */
+const permissiveSelinux = process.env.QM_VM_SELINUX_PERMISSIVE === "1";
 /** plain: no LSM; selinux: SELinux enforcing with qm's policy module. */
 const variants = (process.env.QM_VM_VARIANTS ?? "plain,selinux").split(",").filter(Boolean);
 
@@ -145,7 +150,7 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
     const size = readFileSync(join(built.partition, "partition.size"), "utf8").trim();
     writeFileSync(
       join(shared, "config"),
-      `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nSELINUX_BREAK=${breakSelinux ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"}'\n`,
+      `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nSELINUX_BREAK=${breakSelinux ? 1 : 0}\nSELINUX_PERMISSIVE=${permissiveSelinux ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"}'\n`,
     );
     stageArtifact(join(shared, "qm"));
     // The guest reads the tarball as a disk; a hard link costs nothing and the cached file stays untouched.
@@ -208,7 +213,7 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
             .filter((l) => /avc: +denied/.test(l))
         : [];
       const refusals = lines.filter((l) => /permissive=0/.test(l)).length;
-      const fromQm = lines.filter((l) => /scontext=[^ ]*:qm_[a-z_]+_t/.test(l)).length;
+      const fromQm = lines.filter((l) => qmSource.test(l)).length;
       t.diagnostic(
         `selinux: ${lines.length} AVC denials (${avc}): ${refusals} refusals (permissive=0), ${fromQm} from qm's types (including the deliberate etc_t probe); by permission and class:`,
       );
@@ -218,6 +223,9 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
     rmSync(runDir, { recursive: true, force: true });
   }
 }
+
+/** An AVC line whose source is one of qm's types: qm_t, qm_container_t, qm_container_init_t, ... */
+const qmSource = /scontext=[^:\s]+:[^:\s]+:qm(_[a-z0-9]+)*_t[:\s]/;
 
 /** "{ perm } for comm=... scontext=a tcontext=b tclass=c" -> counts per "perm scontext-type -> tcontext-type:class". */
 function summarizeAvc(lines: string[]): [string, number][] {

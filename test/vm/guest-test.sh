@@ -2,7 +2,7 @@
 # Runs inside the guest at boot (qm-vm-test.service), from the 9p share, as root on systemd + cgroup v2.
 # Every check prints one line to /shared/out/results.txt: "ok NAME", "ok NAME # SKIP why" or
 # "not ok NAME # why". Lines starting with "#" are diagnostics. The host reports each line as a subtest.
-# /shared/config holds VARIANT=plain|selinux, BREAK=0|1, SELINUX_BREAK=0|1 and PARTITION_SIZE (bytes of the
+# /shared/config holds VARIANT=plain|selinux, BREAK=0|1, SELINUX_BREAK=0|1, SELINUX_PERMISSIVE=0|1 and PARTITION_SIZE (bytes of the
 # tarball on its disk).
 set -uo pipefail
 
@@ -12,7 +12,7 @@ results=$out/results.txt
 : >"$results"
 exec >"$out/guest.log" 2>&1
 set -x
-VARIANT=plain BREAK=0 SELINUX_BREAK=0 PARTITION_SIZE=0 FFI="FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"
+VARIANT=plain BREAK=0 SELINUX_BREAK=0 SELINUX_PERMISSIVE=0 PARTITION_SIZE=0 FFI="FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"
 # shellcheck source=/dev/null
 . /shared/config
 
@@ -25,6 +25,15 @@ check() {
   local name=$1
   shift
   if "$@"; then ok "$name"; else fail "$name" "exit $? from: $*"; fi
+}
+# check_said NAME CMD...: as check, and on failure the last lines of what CMD printed are the reason.
+check_said() {
+  local name=$1 said rc
+  shift
+  said=$("$@" 2>&1)
+  rc=$?
+  printf '%s\n' "$said"
+  if ((rc == 0)); then ok "$name"; else fail "$name" "exit $rc from: $*: $(tail -3 <<<"$said" | tr '\n' ' ')"; fi
 }
 # expect NAME WANT GOT
 expect() {
@@ -139,7 +148,7 @@ nested_rootfs() {
 nested_checks() {
   local p=$1 pid cgroup
   nested_rootfs
-  check "$p: nested podman run --rootfs in the partition" timeout 180 \
+  check_said "$p: nested podman run --rootfs in the partition" timeout 180 \
     podman exec qm podman run -d --replace --name nested --rootfs /var/tmp/nested-rootfs /bin/sleep 3131
   pid=$(pgrep -f '^/bin/sleep 3131$' | head -1)
   expect "$p: nested container oom_score_adj (containers.conf)" 750 "$(cat "/proc/$pid/oom_score_adj" 2>&1)"
@@ -199,7 +208,7 @@ avc_log() { dmesg 2>&1 | grep -E 'avc: +denied' || true; }
 probe_inode() { stat -c %i "$probe_dir/etc-file"; }
 # AVC denials whose source is one of qm's types, without the deliberate etc_t probe.
 qm_denials() {
-  avc_log | grep -E 'scontext=[^ ]*:qm_[a-z_]+_t' | grep -v "ino=$(probe_inode) " || true
+  avc_log | grep -E 'scontext=[^: ]+:[^: ]+:qm(_[a-z0-9]+)*_t[: ]' | grep -v "ino=$(probe_inode) " || true
 }
 
 # read_probe: "refused" when the partition gets EACCES reading the probe file, else what cat said.
@@ -211,6 +220,7 @@ read_probe() {
 
 selinux_checks() {
   local pid label a b pa pb ino
+  timeout 60 podman exec qm journalctl -b --no-pager >"$out/partition-journal.txt" 2>&1
   expect "selinux: policy module qm installed" qm "$(semodule -l | grep -x qm)"
   note "selinux: setup notes: $(grep -i selinux /shared/out/setup.log | tr '\n' ' ')"
   expect "selinux: qm doctor reports the policy loaded" ok \
@@ -233,9 +243,9 @@ selinux_checks() {
 
   # Nested containers: their own type, and categories of their own.
   nested_rootfs
-  check "selinux: nested container a starts" timeout 180 \
+  check_said "selinux: nested container a starts" timeout 180 \
     podman exec qm podman run -d --replace --name nested-a --rootfs /var/tmp/nested-rootfs /bin/sleep 3141
-  check "selinux: nested container b starts" timeout 180 \
+  check_said "selinux: nested container b starts" timeout 180 \
     podman exec qm podman run -d --replace --name nested-b --rootfs /var/tmp/nested-rootfs /bin/sleep 3142
   pa=$(pgrep -f '^/bin/sleep 3141$' | head -1) pb=$(pgrep -f '^/bin/sleep 3142$' | head -1)
   a=$(label_of_pid "$pa") b=$(label_of_pid "$pb")
@@ -259,6 +269,7 @@ selinux_checks() {
   check "selinux: systemctl stop qm" timeout 300 systemctl stop qm
   check "selinux: systemctl start qm" timeout 300 systemctl start qm
   partition_running "selinux: after restart"
+  timeout 60 podman exec qm journalctl -b --no-pager >"$out/partition-journal-restart.txt" 2>&1
   expect "selinux: exec in the partition" qm-exec-ok "$(timeout 60 podman exec qm echo qm-exec-ok 2>&1)"
   check "selinux: systemctl stop qm (end of cycle)" timeout 300 systemctl stop qm
   avc_log >"$out/avc-denials.log"
@@ -310,6 +321,11 @@ if [[ $VARIANT == selinux ]]; then
   if [[ $SELINUX_BREAK == 1 ]]; then
     printf '\nfiles_read_etc_files(qm_t)\n' >>/usr/local/lib/qm/share/selinux/debian/qm.te
     note "SELINUX_BREAK: widened qm.te with files_read_etc_files(qm_t)"
+  fi
+  if [[ $SELINUX_PERMISSIVE == 1 ]]; then
+    printf '\npermissive %s;\n' qm_t qm_container_t qm_container_init_t qm_container_kvm_t \
+      >>/usr/local/lib/qm/share/selinux/debian/qm.te
+    note "SELINUX_PERMISSIVE: qm's domains are permissive: their denials are logged, not enforced"
   fi
   mkdir -p "$probe_dir" "$dropins"
   echo qm-vm-probe-secret >"$probe_dir/etc-file"
