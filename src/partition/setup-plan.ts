@@ -94,12 +94,22 @@ export const QM_CONTAINER_PATH = "/usr/share/containers/systemd/qm.container";
 export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
 const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
 /**
- * Host units some distributions' packages enable that fail in the partition: e2scrub_reap (Debian's e2fsprogs)
- * wants LVM snapshots of host disks; systemd-modules-load runs because the partition holds CAP_SYS_MODULE in its
- * bounding set, and fails since no module may be loaded from it. Masked, so the partition's systemd reaches
- * "running".
+ * Units of the tree the partition does not run, masked so its systemd reaches "running":
+ * - e2scrub_reap (Debian's e2fsprogs) wants LVM snapshots of host disks;
+ * - systemd-modules-load runs because the partition holds CAP_SYS_MODULE in its bounding set, and fails since no
+ *   module may be loaded from it;
+ * - the mounts of the kernel's single-instance filesystems: debugfs, tracefs, configfs and fusectl. A mount of one
+ *   in the partition is the host's instance (kernel internals and tracing, kernel subsystem configuration, every
+ *   FUSE connection of the host), so qm's SELinux policy refuses them (docs/selinux.md).
  */
-export const MASKED_UNITS = ["e2scrub_reap.service", "systemd-modules-load.service"] as const;
+export const MASKED_UNITS = [
+  "e2scrub_reap.service",
+  "systemd-modules-load.service",
+  "sys-kernel-debug.mount",
+  "sys-kernel-tracing.mount",
+  "sys-kernel-config.mount",
+  "sys-fs-fuse-connections.mount",
+] as const;
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
 const START_LIMIT_HOOK = "/usr/libexec/qm/oci-qm-start-limit";
 const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
@@ -272,7 +282,7 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
       kind: "symlink",
       path: etc(`systemd/system/${unit}`),
       target: "/dev/null",
-      why: "mask a host maintenance unit that fails in a container",
+      why: "mask a host unit the partition does not run",
     });
   }
   if (tree.hasBluechiAgent) {

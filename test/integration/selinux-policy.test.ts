@@ -106,6 +106,9 @@ const partitionReadable = [
   "textrel_shlib_t",
 ];
 
+/** Filesystems with one instance per kernel: a mount in the partition would be the host's (their units are masked). */
+const singleInstanceFs = ["debugfs_t", "tracefs_t", "configfs_t"];
+
 test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip ?? false }, async (t) => {
   let tree = "";
   await t.test("build the policy tree (trixie, selinux-policy-default and -dev; cached)", async () => {
@@ -187,6 +190,25 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
       "-p",
       "entrypoint",
     ),
+    "qm_t watches cgroup files": allow("-s", "qm_t", "-t", "cgroup_t", "-c", "file", "-p", "watch"),
+    "qm_t remounts fs_t": allow("-s", "qm_t", "-t", "fs_t", "-c", "filesystem", "-p", "remount"),
+    "qm_t mounts overlays with context=": allow(
+      "-s",
+      "qm_t",
+      "-t",
+      "fs_t",
+      "-c",
+      "filesystem",
+      "-p",
+      "mount,relabelfrom",
+    ),
+    ...Object.fromEntries(
+      singleInstanceFs.map((fs) => [
+        `qm_t mounts ${fs}`,
+        allow("-s", "qm_t", "-t", fs, "-c", "filesystem", "-p", "mount,remount"),
+      ]),
+    ),
+    "qm_t fs sysctls": allow("-s", "qm_t", "-t", "sysctl_fs_t", "-c", "file", "-p", "write"),
     "qm_t transitions": allow("-s", "qm_t", "-c", "process", "-p", "transition"),
     "qm_t dyntransitions": allow("-s", "qm_t", "-c", "process", "-p", "dyntransition"),
     "nested transitions": allow("-s", "qm_container_t", "-c", "process", "-p", "transition"),
@@ -313,6 +335,15 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
   await t.test("qm_t writes its own files", some("qm_t writes its files"));
   await t.test("qm_t starts nested containers as qm_container_t", some("qm_t -> nested transition"));
   await t.test("qm_container_t is entered from qm_container_file_t", some("nested entrypoint"));
+  await t.test("qm_t may watch cgroup files (systemd's cgroup.events)", some("qm_t watches cgroup files"));
+  await t.test(
+    "qm_t may remount fs_t (systemd's sandboxing bind-remounts the tree read-only)",
+    some("qm_t remounts fs_t"),
+  );
+  await t.test("qm_t may mount overlays with context= (the nested podman's storage)", () => {
+    const text = rules(a["qm_t mounts overlays with context="]).join("\n");
+    for (const perm of ["mount", "relabelfrom"]) assert.match(text, new RegExp(`\\b${perm}\\b`), text);
+  });
 
   // Isolation: what the partition and its containers must not get.
   await t.test("qm_t is not a container_domain, unconfined or an nsswitch domain", () => {
@@ -375,6 +406,13 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
     assert.doesNotMatch(text, /\b(sys_module|sys_boot|sys_resource|mac_admin|mac_override)\b/, text);
   });
   await t.test("qm_t cannot load kernel modules (system module_load)", none("qm_t module load"));
+  await t.test(
+    "qm_t cannot mount or remount debugfs, tracefs or configfs (the host's single instances)",
+    () => {
+      for (const fs of singleInstanceFs) none(`qm_t mounts ${fs}`)();
+    },
+  );
+  await t.test("qm_t cannot write fs sysctls (host-wide: fs.file-max, fs.nr_open)", none("qm_t fs sysctls"));
   await t.test("qm_t cannot setenforce, load policy or set booleans", none("qm_t setenforce"));
   await t.test("qm_container_t cannot write the partition's files", none("nested writes partition files"));
   await t.test("qm_container_t cannot read etc_t files", none("nested etc_t"));
