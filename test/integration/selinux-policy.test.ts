@@ -208,6 +208,17 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
         allow("-s", "qm_t", "-t", fs, "-c", "filesystem", "-p", "mount,remount"),
       ]),
     ),
+    "qm_t links kernel keyrings": allow("-s", "qm_t", "-t", "kernel_t", "-c", "key", "-p", "link,search"),
+    "qm_t reads or changes kernel keyrings": allow(
+      "-s",
+      "qm_t",
+      "-t",
+      "kernel_t",
+      "-c",
+      "key",
+      "-p",
+      "view,read,write,setattr,create",
+    ),
     "qm_t fs sysctls": allow("-s", "qm_t", "-t", "sysctl_fs_t", "-c", "file", "-p", "write"),
     "qm_t transitions": allow("-s", "qm_t", "-c", "process", "-p", "transition"),
     "qm_t dyntransitions": allow("-s", "qm_t", "-c", "process", "-p", "dyntransition"),
@@ -413,6 +424,14 @@ test("SELinux: qm's policy module linked into Debian 13's policy", { skip: skip 
     () => {
       for (const fs of singleInstanceFs) none(`qm_t mounts ${fs}`)();
     },
+  );
+  await t.test(
+    "qm_t may link root's user keyring (kernel_t) into a session keyring (systemd's KeyringMode=shared)",
+    some("qm_t links kernel keyrings"),
+  );
+  await t.test(
+    "qm_t cannot view, read, write or set attributes of the kernel's keyrings",
+    none("qm_t reads or changes kernel keyrings"),
   );
   await t.test("qm_t cannot write fs sysctls (host-wide: fs.file-max, fs.nr_open)", none("qm_t fs sysctls"));
   await t.test("qm_t cannot setenforce, load policy or set booleans", none("qm_t setenforce"));

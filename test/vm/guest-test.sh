@@ -100,6 +100,8 @@ partition_running() {
   failed=$(podman exec qm systemctl --failed --no-legend --plain 2>&1 | awk '{print $1}')
   for unit in $failed; do
     note "$1: failed in the partition: $unit: $(podman exec qm systemctl status --no-pager -n 5 "$unit" 2>&1 | tail -6 | tr '\n' ' ')"
+    # Units that fail before journald runs log to the console only; once more, now that the journal is there.
+    note "$1: $unit once more: $(timeout 60 podman exec qm systemctl restart "$unit" 2>&1 | tr '\n' ' ') $(podman exec qm journalctl -b -u "$unit" -o cat --no-pager 2>&1 | tail -4 | tr '\n' ' ')"
     [[ " $known_failed_units " == *" $unit "* ]] || unknown+=" $unit"
   done
   if [[ -n $unknown ]]; then
