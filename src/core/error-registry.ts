@@ -120,6 +120,13 @@ export const ERRORS = {
       "the partition could not be started (podman or systemctl failed, or no quadlet generator is installed)",
     action: "run 'qm config check' and 'qm doctor'",
   },
+  QM_PODMAN_UNRESPONSIVE: {
+    status: E.commandFailed,
+    summary:
+      "podman did not answer within QM_PODMAN_TIMEOUT seconds (30 by default): the partition's state is unknown",
+    action:
+      "find the process that holds podman's storage lock ('lslocks'), end it, and run the command again",
+  },
   QM_START_TIMEOUT: {
     status: E.commandFailed,
     summary: "the partition was started but its systemd did not finish booting within the timeout",

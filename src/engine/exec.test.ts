@@ -22,3 +22,44 @@ test("a program that fails: QM_COMMAND_FAILED, status 5, with the command and it
     return true;
   });
 });
+
+test("a program that outlives timeoutMs is killed and says so: timedOut, 'did not finish within'", async () => {
+  const r = await run("sleep", ["5"], { timeoutMs: 200, allowFailure: true });
+  assert.equal(r.timedOut, true);
+  assert.equal(r.signal, "SIGTERM");
+  await assert.rejects(run("sleep", ["5"], { timeoutMs: 200 }), (e: unknown) => {
+    assert.ok(e instanceof QmError);
+    assert.equal(e.code, "QM_COMMAND_FAILED");
+    assert.match(e.message, /^sleep 5 failed \(did not finish within 0\.2 s\)/);
+    return true;
+  });
+});
+
+test("a program that catches SIGTERM and exits 0 after its timeout still timed out; one that ignores it is killed", async () => {
+  const r = await run("sh", ["-c", "trap 'exit 0' TERM; sleep 1 & wait"], {
+    timeoutMs: 200,
+    allowFailure: true,
+  });
+  assert.equal(r.timedOut, true);
+  assert.equal(r.code, 0);
+  await assert.rejects(
+    run("sh", ["-c", "trap 'exit 0' TERM; sleep 1 & wait"], { timeoutMs: 200 }),
+    /did not finish within 0\.2 s/,
+  );
+  const began = Date.now();
+  const stubborn = await run("sh", ["-c", "trap '' TERM; exec sleep 10"], {
+    timeoutMs: 200,
+    allowFailure: true,
+  });
+  assert.equal(stubborn.timedOut, true);
+  assert.equal(stubborn.signal, "SIGKILL");
+  assert.ok(Date.now() - began < 8000, "SIGKILL follows SIGTERM");
+});
+
+test("a program killed by a signal before its timeout is not reported as timed out", async () => {
+  const r = await run("sh", ["-c", "kill -9 $$"], { timeoutMs: 5000, allowFailure: true });
+  assert.equal(r.timedOut, false);
+  assert.equal(r.signal, "SIGKILL");
+  const quick = await run("true", [], { timeoutMs: 5000 });
+  assert.equal(quick.timedOut, false);
+});

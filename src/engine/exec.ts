@@ -5,6 +5,7 @@ export interface RunOptions {
   readonly input?: string | Buffer;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /** Past this, the program gets SIGTERM, and SIGKILL 2 s later if it is still there. */
   readonly timeoutMs?: number;
   /** Return the result instead of throwing when the exit status is not 0. */
   readonly allowFailure?: boolean;
@@ -18,6 +19,8 @@ export interface RunResult {
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
+  /** Killed because it did not finish within `timeoutMs`. */
+  readonly timedOut: boolean;
 }
 
 /** Quote an argv the way a person would retype it in a shell (display only; nothing is ever run by a shell). */
@@ -42,8 +45,20 @@ export function run(file: string, args: readonly string[], options: RunOptions =
         options.inherit ? "inherit" : "pipe",
         options.inherit ? "inherit" : "pipe",
       ],
-      timeout: options.timeoutMs,
     });
+    // Our own timer, not spawn's: a program may catch SIGTERM and exit 0 with nothing said (podman does), and one
+    // that ignores it must not hold the caller forever.
+    let timedOut = false;
+    const timers: NodeJS.Timeout[] = [];
+    if (options.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          child.kill("SIGTERM");
+          timers.push(setTimeout(() => child.kill("SIGKILL"), 2000));
+        }, options.timeoutMs),
+      );
+    }
     let stdout = "";
     let stderr = "";
     child.stdout?.setEncoding("utf8").on("data", (d: string) => {
@@ -53,6 +68,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       stderr += d;
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
+      for (const timer of timers) clearTimeout(timer);
       const missing = error.code === "ENOENT";
       reject(
         new QmError(
@@ -65,14 +81,32 @@ export function run(file: string, args: readonly string[], options: RunOptions =
         ),
       );
     });
+    // A timed-out program's own children may hold its output open: stop reading once it is gone.
+    child.on("exit", () => {
+      if (!timedOut) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    });
     if (options.input !== undefined) child.stdin?.end(options.input);
     child.on("close", (code, signal) => {
-      const result: RunResult = { argv, code: code ?? 128 + (signal ? 9 : 0), signal, stdout, stderr };
-      if (result.code === 0 || options.allowFailure) {
+      for (const timer of timers) clearTimeout(timer);
+      const result: RunResult = {
+        argv,
+        code: code ?? 128 + (signal ? 9 : 0),
+        signal,
+        stdout,
+        stderr,
+        timedOut,
+      };
+      if ((result.code === 0 && !timedOut) || options.allowFailure) {
         resolve(result);
         return;
       }
-      const why = signal ? `killed by ${signal}` : `exit status ${result.code}`;
+      const why = timedOut
+        ? `did not finish within ${(options.timeoutMs ?? 0) / 1000} s`
+        : signal
+          ? `killed by ${signal}`
+          : `exit status ${result.code}`;
       const detail = tail(stderr) || tail(stdout);
       reject(
         new QmError(

@@ -1,4 +1,5 @@
-import { type RunOptions, type RunResult, run } from "./exec.js";
+import { QmError } from "../core/errors.js";
+import { quoteArgv, type RunOptions, type RunResult, run } from "./exec.js";
 
 /**
  * The podman qm drives. QM_PODMAN names another executable with podman's interface: a wrapper that pins storage
@@ -24,9 +25,40 @@ export interface ContainerState {
   readonly error: string;
 }
 
-/** `podman container inspect`, or null when the container does not exist. */
+/** How long qm waits for podman to answer a question (QM_PODMAN_TIMEOUT, seconds; 30 by default). */
+export function podmanTimeoutMs(): number {
+  const text = process.env.QM_PODMAN_TIMEOUT;
+  if (text === undefined || text === "") return 30_000;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0) {
+    throw new QmError(
+      "QM_USAGE",
+      `QM_PODMAN_TIMEOUT must be a number of seconds greater than 0, not '${text}'`,
+    );
+  }
+  return seconds * 1000;
+}
+
+/**
+ * `podman container inspect`, or null when the container does not exist. Every lifecycle command asks this first, so
+ * a podman that cannot answer (another process holds its storage's lock) ends the command with an error that says
+ * so, instead of a status guessed from silence or a command that never returns.
+ */
 export async function inspectContainer(name: string): Promise<ContainerState | null> {
-  const r = await podman(["container", "inspect", "--format", "json", name], { allowFailure: true });
+  const timeoutMs = podmanTimeoutMs();
+  const r = await podman(["container", "inspect", "--format", "json", name], {
+    allowFailure: true,
+    timeoutMs,
+  });
+  if (r.timedOut) {
+    throw new QmError(
+      "QM_PODMAN_UNRESPONSIVE",
+      `podman did not answer within ${timeoutMs / 1000} s (${quoteArgv(r.argv)}): another process may hold a lock on its storage, so the partition's state is unknown`,
+      {
+        hint: "'lslocks' shows which process holds podman's libpod/bolt_state.db or a *.lock file of its storage; QM_PODMAN_TIMEOUT sets the wait in seconds",
+      },
+    );
+  }
   if (r.code !== 0) return null;
   const [c] = JSON.parse(r.stdout) as {
     Id: string;

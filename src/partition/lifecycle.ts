@@ -1,6 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
 import { QmError } from "../core/errors.js";
 import { siblingBundle } from "../core/paths.js";
 import { collectSnapshot } from "../doctor/collect.js";

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { QmError } from "../core/errors.js";
 import type { ProcessIdentity } from "../engine/host.js";
 import type { ContainerState } from "../engine/podman.js";
 import { type PartitionContext, partitionPaths } from "./context.js";
@@ -16,11 +17,17 @@ class FakeHost {
   files = new Set<string>();
   units = new Map<string, Record<string, string>>();
   systemState: string | null = "running";
+  /** podman does not answer (its storage locked): every question fails as inspectContainer does then. */
+  unresponsive = false;
 
   ports(): Ports {
     return {
       podman: {
-        inspect: async (name) => this.containers.get(name) ?? null,
+        inspect: async (name) => {
+          if (this.unresponsive)
+            throw new QmError("QM_PODMAN_UNRESPONSIVE", "podman did not answer within 3 s");
+          return this.containers.get(name) ?? null;
+        },
         systemState: async (name) => {
           this.calls.push(`exec ${name} systemctl is-system-running`);
           return this.systemState === null
@@ -156,6 +163,16 @@ describe("direct runtime", () => {
     await directRuntime(host.ports()).stopPartition(ctx, recorded);
     assert.deepEqual(host.calls, ["stop supervisor 7", "kill -9 100", "podman stop qm", "podman rm qm"]);
     assert.equal(host.live.size, 0);
+  });
+
+  test("stop while podman does not answer: the error, and the supervisor and the partition left as they were", async () => {
+    const host = new FakeHost();
+    host.running();
+    host.unresponsive = true;
+    await assert.rejects(directRuntime(host.ports()).stopPartition(ctx, recorded), /did not answer/);
+    assert.deepEqual(host.calls, []);
+    assert.equal(host.supervisorPid, 7);
+    assert.equal(host.live.size, 2);
   });
 
   test("stop of nothing: nothing to report", async () => {

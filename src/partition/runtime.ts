@@ -102,7 +102,10 @@ export function directRuntime(ports: Ports): Runtime {
     },
     async stopPartition(ctx, recorded) {
       const container = recorded?.containerName ?? ctx.containerName;
-      // First the supervisor, so that nothing starts the partition again while it stops.
+      // Nothing is touched until podman answers: a podman that cannot (its storage locked) ends the stop here, with
+      // the partition and its supervisor as they were.
+      await ports.podman.inspect(container);
+      // Then the supervisor, so that nothing starts the partition again while it stops.
       const stopped = (await ports.supervisor.stop(recorded?.supervisor))
         ? [`supervisor (pid ${recorded?.supervisor?.pid})`]
         : [];

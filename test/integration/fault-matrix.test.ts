@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { kernelLog } from "../../src/engine/kmsg.js";
 import { distBin, rootSkipReason } from "../helpers.js";
@@ -273,6 +274,49 @@ describe("fault matrix: the partition always comes back, and qm status tells the
       const again = p.qm("start", "--root", p.root);
       assert.match(again.stdout, /CAP_SYS_RESOURCE .*70-resource\.conf/);
     }
+  });
+  test("podman's storage locked by another process: status, start and stop fail with QM_PODMAN_UNRESPONSIVE, never 'running'", async (t) => {
+    const p = testPartition(t);
+    started(p);
+    const db = join(p.root, "podman/root/libpod/bolt_state.db");
+    assert.ok(existsSync(db), `${db} exists (podman's state database)`);
+    // Another process holds the database's lock, as a podman stuck mid-command would. flock's child inherits the
+    // locked file: both are ended, as a group of their own.
+    const holder = spawn("flock", [db, "sleep", "600"], { stdio: "ignore", detached: true });
+    const group = holder.pid;
+    assert.ok(group, "flock started");
+    const release = () => {
+      if (holder.exitCode === null && holder.signalCode === null) process.kill(-group, "SIGKILL");
+    };
+    // Released before the fixture cleans up: its podman rm would wait for the lock.
+    try {
+      await sleep(500);
+      assert.equal(holder.exitCode, null, "flock holds the lock");
+      const env = { ...p.env, QM_PODMAN_TIMEOUT: "3" };
+      for (const args of [["status", "--json"], ["start"], ["stop"]]) {
+        const began = Date.now();
+        const r = spawnSync(process.execPath, [distBin("qm"), ...args, "--root", p.root], {
+          encoding: "utf8",
+          env,
+          timeout: 120_000,
+        });
+        const seconds = (Date.now() - began) / 1000;
+        assert.equal(r.status, 5, `qm ${args.join(" ")}: ${r.stdout}${r.stderr}`);
+        assert.match(r.stderr, /QM_PODMAN_UNRESPONSIVE\]: podman did not answer within 3 s/, r.stderr);
+        assert.match(r.stderr, /lslocks/);
+        assert.doesNotMatch(r.stdout, /running/);
+        t.diagnostic(`locked storage: qm ${args.join(" ")} exit ${r.status} after ${seconds.toFixed(1)} s`);
+      }
+    } finally {
+      release();
+    }
+    await new Promise((r) =>
+      holder.exitCode === null && holder.signalCode === null ? holder.once("exit", r) : r(0),
+    );
+    // Nothing was done to the partition while its state was unknown.
+    const s = statusOf(p);
+    assert.equal(s.state, "running", JSON.stringify(s));
+    assert.equal(s.supervisor?.alive, true, `the supervisor still runs: ${JSON.stringify(s)}`);
   });
   test("/var/qm full: the partition boots and comes back after kill -9 of init, or qm says why", async (t) => {
     const p = testPartition(t);
