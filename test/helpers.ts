@@ -35,3 +35,28 @@ export function quadletRoot(dir: string): string {
   );
   return root;
 }
+
+/**
+ * Run `fn` with environment variables set (undefined: unset), restoring them after; when `fn` returns a promise,
+ * after it settles.
+ */
+export function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (values: Record<string, string | undefined>) => {
+    for (const [k, v] of Object.entries(values)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+  set(vars);
+  let result: T;
+  try {
+    result = fn();
+  } catch (error) {
+    set(saved);
+    throw error;
+  }
+  if (result instanceof Promise) return result.finally(() => set(saved)) as T;
+  set(saved);
+  return result;
+}

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { withEnv } from "../../test/helpers.js";
 import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
 import {
@@ -30,23 +31,6 @@ function packageDir(manifest: Record<string, unknown>, files: Record<string, str
     writeFileSync(join(dir, path), text);
   }
   return dir;
-}
-
-/** Run `fn` with environment variables set (undefined: unset), restoring them after. */
-function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
-  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
-  const set = (values: Record<string, string | undefined>) => {
-    for (const [k, v] of Object.entries(values)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  set(vars);
-  try {
-    return fn();
-  } finally {
-    set(saved);
-  }
 }
 
 function fails(fn: () => unknown, code: string): QmError {

@@ -3,31 +3,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { withEnv } from "../../test/helpers.js";
 import { ExitCode, QmError } from "../core/errors.js";
 import { inspectContainer, podmanTimeoutMs } from "./podman.js";
-
-function withEnv<T>(env: Record<string, string | undefined>, body: () => T): T {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  const restore = () => {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  };
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  try {
-    const result = body();
-    if (result instanceof Promise) return result.finally(restore) as T;
-    restore();
-    return result;
-  } catch (e) {
-    restore();
-    throw e;
-  }
-}
 
 test("QM_PODMAN_TIMEOUT: 30 s unless set; seconds, fractions allowed; anything else is a usage error", () => {
   assert.equal(
