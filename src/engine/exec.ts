@@ -49,15 +49,13 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     // Our own timer, not spawn's: a program may catch SIGTERM and exit 0 with nothing said (podman does), and one
     // that ignores it must not hold the caller forever.
     let timedOut = false;
-    const timers: NodeJS.Timeout[] = [];
+    let timer: NodeJS.Timeout | undefined;
     if (options.timeoutMs !== undefined) {
-      timers.push(
-        setTimeout(() => {
-          timedOut = true;
-          child.kill("SIGTERM");
-          timers.push(setTimeout(() => child.kill("SIGKILL"), 2000));
-        }, options.timeoutMs),
-      );
+      timer = setTimeout(() => {
+        timedOut = true;
+        child.kill("SIGTERM");
+        timer = setTimeout(() => child.kill("SIGKILL"), 2000);
+      }, options.timeoutMs);
     }
     let stdout = "";
     let stderr = "";
@@ -68,7 +66,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       stderr += d;
     });
     child.on("error", (error: NodeJS.ErrnoException) => {
-      for (const timer of timers) clearTimeout(timer);
+      clearTimeout(timer);
       const missing = error.code === "ENOENT";
       reject(
         new QmError(
@@ -89,7 +87,7 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
     child.on("close", (code, signal) => {
-      for (const timer of timers) clearTimeout(timer);
+      clearTimeout(timer);
       const result: RunResult = {
         argv,
         code: code ?? 128 + (signal ? 9 : 0),
