@@ -24,7 +24,11 @@ test("QM_PODMAN_TIMEOUT: 30 s unless set; seconds, fractions allowed; anything e
     withEnv({ QM_PODMAN_TIMEOUT: "0.5" }, () => podmanTimeoutMs()),
     500,
   );
-  for (const bad of ["0", "-1", "3s", " 3", "1e3", "abc", "0.0"]) {
+  assert.equal(
+    withEnv({ QM_PODMAN_TIMEOUT: "86400" }, () => podmanTimeoutMs()),
+    86_400_000,
+  );
+  for (const bad of ["0", "-1", "3s", " 3", "1e3", "abc", "0.0", "3\n", "86400.5", "99999999999"]) {
     assert.throws(
       () => withEnv({ QM_PODMAN_TIMEOUT: bad }, () => podmanTimeoutMs()),
       (e: unknown) => e instanceof QmError && e.code === "QM_USAGE" && e.message.includes(`'${bad}'`),

@@ -30,10 +30,11 @@ export function podmanTimeoutMs(): number {
   const text = process.env.QM_PODMAN_TIMEOUT;
   if (text === undefined || text === "") return 30_000;
   const seconds = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0) {
+  // At most a day: Node's timers hold 24.8 days at most and fire at once beyond that.
+  if (!/^\d+(\.\d+)?$/.test(text) || seconds <= 0 || seconds > 86_400) {
     throw new QmError(
       "QM_USAGE",
-      `QM_PODMAN_TIMEOUT must be a number of seconds greater than 0, not '${text}'`,
+      `QM_PODMAN_TIMEOUT must be a number of seconds greater than 0 and at most 86400, not '${text}'`,
     );
   }
   return seconds * 1000;
