@@ -24,7 +24,6 @@ const KEYS = [
   "org.containers.qm.wayland.seat",
   "org.containers.qm.wayland.seat.0",
   "org.containers.qm.wayland-client.gpu",
-  "org.containers.qm.start-limit",
   "org.containers.qm.other",
   "oomScoreAdj",
   "process",

@@ -104,9 +104,8 @@ export function testPartition(t: Cleanup): TestPartition {
   });
   const setup = qm("setup", "--root", root, "--from-tar", tarball, "--hostname", "testhost");
   if (setup.status !== 0) throw new Error(`qm setup failed: ${setup.stderr}`);
-  // The host-level start-limit hook, pointed at the copy under this root.
   // The host-level hooks, pointed at their copies under this root.
-  for (const name of ["qm-start-limit.json", "qm-partition-cgroups.json"]) {
+  for (const name of ["qm-partition-cgroups.json"]) {
     const hook = readFileSync(join(root, "usr/share/containers/oci/hooks.d", name), "utf8");
     writeFileSync(join(p, "hooks", name), hook.replace("/usr/libexec/qm/", `${root}/usr/libexec/qm/`));
   }

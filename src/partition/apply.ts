@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import { posix } from "node:path";
 import type { SafeRoot } from "../engine/safe-fs.js";
-import type { PlannedEntry } from "./setup-plan.js";
+import type { PlannedEntry, RetiredFile } from "./setup-plan.js";
 import type { StateFile } from "./state.js";
 
 export type ChangeAction = "created" | "updated" | "unchanged";
@@ -69,4 +70,29 @@ export function applyEntry(fs: SafeRoot, entry: PlannedEntry, state: StateFile):
     }
   }
   return change;
+}
+
+/**
+ * Remove the files an earlier setup wrote that this one no longer needs, each only while it is a regular file that
+ * holds a text qm wrote there, and drop their creation records. Returns their host paths; with `dryRun`, those it
+ * would remove.
+ */
+export function retireFiles(
+  fs: SafeRoot,
+  retired: readonly RetiredFile[],
+  state: StateFile | null,
+  dryRun: boolean,
+): string[] {
+  const removed: string[] = [];
+  for (const { path, sha256 } of retired) {
+    if (fs.lstat(path)?.kind !== "file") continue;
+    const content = fs.read(path);
+    if (content === null || !sha256.includes(createHash("sha256").update(content).digest("hex"))) continue;
+    if (!dryRun) {
+      fs.unlink(path);
+      state?.forget(fs.hostPath(path));
+    }
+    removed.push(fs.hostPath(path));
+  }
+  return removed;
 }

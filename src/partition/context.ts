@@ -41,7 +41,7 @@ export interface PartitionPaths {
   readonly supervisorLog: string;
   /** Present when the start limit was hit (direct mode). */
   readonly startLimitHit: string;
-  /** Start times counted by the start limit (direct mode, the older prestart hook). */
+  /** Start times the retired prestart hook oci-qm-start-limit recorded: qm start and qm stop remove what is left. */
   readonly startLimitRecord: string;
 }
 

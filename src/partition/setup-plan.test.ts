@@ -14,7 +14,6 @@ const inputs = (
     contexts: "C",
     fileContexts: "FC",
     oomHook: "OOM",
-    startLimitHook: "SL",
     cgroupHook: "CG",
   },
   host: {
@@ -87,8 +86,6 @@ describe("setup plan: every path, mode and link target", () => {
       "file /R/usr/share/containers/oci/hooks.d/qm-nested-oom-score-adj.json 644",
       "file /usr/libexec/qm/oci-qm-partition-cgroups 755",
       "file /usr/share/containers/oci/hooks.d/qm-partition-cgroups.json 644",
-      "file /usr/libexec/qm/oci-qm-start-limit 755",
-      "file /usr/share/containers/oci/hooks.d/qm-start-limit.json 644",
       "append /etc/subuid",
       "append /etc/subgid",
     ]);
@@ -98,7 +95,6 @@ describe("setup plan: every path, mode and link target", () => {
     ]);
     assert.equal(content(plan, "/R/usr/libexec/qm/oci-qm-nested-oom-score-adj"), "OOM");
     assert.equal(content(plan, "/usr/libexec/qm/oci-qm-partition-cgroups"), "CG");
-    assert.equal(content(plan, "/usr/libexec/qm/oci-qm-start-limit"), "SL");
     assert.equal(content(plan, "/E/selinux/targeted/contexts/files/file_contexts"), "FC");
     assert.equal(content(plan, "/R/usr/share/containers/selinux/contexts"), "C");
     assert.match(content(plan, "/E/containers/storage.conf"), /^transient_store = true$/m);
@@ -119,12 +115,6 @@ describe("setup plan: every path, mode and link target", () => {
       content(plan, "/usr/share/containers/oci/hooks.d/qm-partition-cgroups.json"),
       '{\n  "version": "1.0.0",\n  "hook": {\n    "path": "/usr/libexec/qm/oci-qm-partition-cgroups"\n  },\n  "when": {\n    "annotations": {\n      "^org\\\\.containers\\\\.qm\\\\.cgroups-v1$": ".+"\n    }\n  },\n  "stages": [\n    "precreate"\n  ]\n}\n',
     );
-    assert.deepEqual(JSON.parse(content(plan, "/usr/share/containers/oci/hooks.d/qm-start-limit.json")), {
-      version: "1.0.0",
-      hook: { path: "/usr/libexec/qm/oci-qm-start-limit" },
-      when: { annotations: { "^org\\.containers\\.qm\\.start-limit$": ".+" } },
-      stages: ["prestart"],
-    });
   });
 
   test("podman versions: transient_store from 4.4, oom_score_adj honoured from 4.5", () => {

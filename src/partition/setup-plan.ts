@@ -46,7 +46,6 @@ export interface ShippedFiles {
   readonly contexts: string;
   readonly fileContexts: string;
   readonly oomHook: string;
-  readonly startLimitHook: string;
   /** The bundled oci-qm-partition-cgroups hook (a Node script). */
   readonly cgroupHook: string;
 }
@@ -111,7 +110,6 @@ export const MASKED_UNITS = [
   "sys-fs-fuse-connections.mount",
 ] as const;
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
-const START_LIMIT_HOOK = "/usr/libexec/qm/oci-qm-start-limit";
 const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
 
 /** An OCI hook configuration selected by one annotation key. */
@@ -133,6 +131,26 @@ export const SETUP_DIRS_OUTSIDE_TREES = [
   dirname(CGROUP_HOOK),
   HOST_HOOKS_DIR,
 ] as const;
+/**
+ * Files earlier versions of `qm setup` wrote and this one no longer does, with the SHA-256 of every text qm ever
+ * wrote there. Setup removes such a file only while it is a regular file holding one of those texts: one of the
+ * same name with any other content is not qm's and stays.
+ */
+export interface RetiredFile {
+  readonly path: string;
+  readonly sha256: readonly string[];
+}
+export const RETIRED_FILES: readonly RetiredFile[] = [
+  // The prestart hook that counted direct-mode starts before the supervisor did (docs/decisions.md).
+  {
+    path: "/usr/libexec/qm/oci-qm-start-limit",
+    sha256: ["7e8166b97b39be6ff3645c439e7fb741d67b83e7a4be96987b72f7d62da17581"],
+  },
+  {
+    path: join(HOST_HOOKS_DIR, "qm-start-limit.json"),
+    sha256: ["bb90268d622b1701f9644c782dfc2e32bd89a385e535872b4e0dbf20a5333b0f"],
+  },
+];
 /** Shared files setup appends the host's sub-ID ranges to. */
 const SUBUID = "/etc/subuid";
 const SUBGID = "/etc/subgid";
@@ -316,18 +334,6 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
     hookJson(CGROUP_HOOK, "^org\\.containers\\.qm\\.cgroups-v1$", "precreate"),
     "run the cgroup delegation hook for the partition",
   );
-  // Start rate limiting for partitions podman restarts itself (direct mode).
-  file(
-    START_LIMIT_HOOK,
-    shipped.startLimitHook,
-    "start rate limit for podman's restarts of the partition",
-    0o755,
-  );
-  file(
-    join(HOST_HOOKS_DIR, "qm-start-limit.json"),
-    hookJson(START_LIMIT_HOOK, "^org\\.containers\\.qm\\.start-limit$", "prestart"),
-    "run the start rate limit hook for the partition",
-  );
 
   // Host sub-ID ranges for the partition and its nested containers.
   const hostUid = ensureSubIds(host.subuid, hostSubIds);
@@ -364,9 +370,9 @@ export function ownedPaths(paths: SetupPaths, stateFile: string): OwnedPaths {
       QM_CONTAINER_PATH,
       `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,
       CGROUP_HOOK,
-      START_LIMIT_HOOK,
       join(HOST_HOOKS_DIR, "qm-partition-cgroups.json"),
-      join(HOST_HOOKS_DIR, "qm-start-limit.json"),
+      // State files of earlier versions name them.
+      ...RETIRED_FILES.map((f) => f.path),
       ...SUBID_FILES,
       stateFile,
     ],

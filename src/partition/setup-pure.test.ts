@@ -222,7 +222,6 @@ describe("planSetup", () => {
       contexts: share("qm/contexts"),
       fileContexts: share("qm/file_contexts"),
       oomHook: share("qm/hooks/oci-qm-nested-oom-score-adj"),
-      startLimitHook: share("qm/hooks/oci-qm-start-limit"),
       cgroupHook: "#!/usr/bin/env node\n",
     },
     host: {

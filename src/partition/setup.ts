@@ -25,7 +25,7 @@ import {
   sourceFingerprint,
 } from "../rootfs/source.js";
 import { checkBluechiConf } from "./agent-conf.js";
-import { applyEntry, type Change, ensureDirRecorded, preview } from "./apply.js";
+import { applyEntry, type Change, ensureDirRecorded, preview, retireFiles } from "./apply.js";
 import {
   installedModules,
   installPolicyModule,
@@ -42,6 +42,7 @@ import {
   ownedPaths,
   planAgentOnly,
   planSetup,
+  RETIRED_FILES,
   SETUP_DIRS_OUTSIDE_TREES,
   type SetupInputs,
   type SetupPaths,
@@ -201,7 +202,6 @@ async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Pr
       contexts: shipped("qm/contexts"),
       fileContexts: shipped("qm/file_contexts"),
       oomHook: shipped("qm/hooks/oci-qm-nested-oom-score-adj"),
-      startLimitHook: shipped("qm/hooks/oci-qm-start-limit"),
       cgroupHook: bundle("oci-qm-partition-cgroups"),
     },
     host: {
@@ -286,7 +286,9 @@ function report(
     changes,
     notes: plan.notes,
     changed:
-      changes.filter((c) => c.action !== "unchanged").length + (extra.rootfs?.action === "built" ? 1 : 0),
+      changes.filter((c) => c.action !== "unchanged").length +
+      (extra.rootfs?.action === "built" ? 1 : 0) +
+      (action === "install" ? (extra.removed?.length ?? 0) : 0),
     ...extra,
   };
 }
@@ -369,6 +371,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     }));
     const command = builderCommand(source, `${rootfs}.qm-staging/tree`);
     return report(o, "install", plan, changes, {
+      removed: retireFiles(fs, RETIRED_FILES, null, true),
       rootfs: {
         action: upToDate ? "unchanged" : "would build",
         source: describeSource(source),
@@ -396,6 +399,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     if (change.action !== "unchanged" && ++writes === killAfter) process.kill(process.pid, "SIGKILL");
     return change;
   });
+  const removed = retireFiles(fs, RETIRED_FILES, state, false);
   const notes = [...plan.notes];
   // Types and labels must be in place before the partition starts: podman runs it as qm_t on qm_file_t.
   if (o.root === "/" && selinuxActive()) {
@@ -423,6 +427,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     notes.push("no systemd as PID 1: start the partition with 'qm start'");
   }
   return report({ ...o }, "install", { ...plan, notes }, changes, {
+    removed,
     rootfs: { action: built.action, source: describeSource(source) },
   });
 }
@@ -540,10 +545,15 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
   const installedPolicy = pending.some((c) => c.path.endsWith(`/${POLICY_RECORD}`));
   if (o.dryRun)
     return report(o, "remove", empty, [], {
-      removed: pending.map((c) => c.path).filter((p) => fs.lstat(inRoot(p)) !== null),
+      removed: [
+        ...new Set([
+          ...retireFiles(fs, RETIRED_FILES, null, true),
+          ...pending.map((c) => c.path).filter((p) => fs.lstat(inRoot(p)) !== null),
+        ]),
+      ],
     });
   if (systemdHost(o.root) && !o.skipSystemctl) await systemctl("stop", "qm.service");
-  const removed: string[] = [];
+  const removed = retireFiles(fs, RETIRED_FILES, state, false);
   const notes: string[] = [];
   for (const [file, lines] of Object.entries(state.state.appended)) {
     const at = inRoot(file);

@@ -173,6 +173,14 @@ export class StateFile {
     this.save();
   }
 
+  /** Drop the record of `hostPath` once setup removed it: a file of that name made later is not setup's. */
+  forget(hostPath: string): void {
+    const kept = this.state.created.filter((c) => c.path !== hostPath);
+    if (kept.length === this.state.created.length) return;
+    this.state.created = kept;
+    this.save();
+  }
+
   owns(hostPath: string): boolean {
     return this.state.created.some((c) => c.path === hostPath);
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import {
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -14,7 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, describe, test } from "node:test";
-import { distBin, rootSkipReason, tempDir } from "../helpers.js";
+import { distBin, repoRoot, rootSkipReason, tempDir } from "../helpers.js";
 
 interface Report {
   changed: number;
@@ -163,6 +164,35 @@ describe("qm setup with real mmdebstrap", { skip }, () => {
     );
   });
 
+  /** The start-limit hook and its configuration as an earlier qm setup wrote them (docs/decisions.md). */
+  const retired = [
+    "usr/libexec/qm/oci-qm-start-limit",
+    "usr/share/containers/oci/hooks.d/qm-start-limit.json",
+  ];
+  const plantRetired = (root: string): void => {
+    for (const p of retired) cpSync(join(repoRoot, "test/fixtures/setup-retired", p), join(root, p));
+  };
+
+  test("a rerun removes the files an earlier version wrote, and keeps one of the same name it did not write", () => {
+    plantRetired(first);
+    const r = qmSetup(first);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(
+      r.report?.removed,
+      retired.map((p) => join(first, p)),
+    );
+    assert.equal(r.report?.changed, 2);
+    for (const p of retired) assert.equal(existsSync(join(first, p)), false, p);
+    const foreign = join(first, retired[1] as string);
+    writeFileSync(foreign, '{"version": "1.0.0", "hook": {"path": "/usr/local/bin/mine"}}\n');
+    const again = qmSetup(first);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(again.report?.removed, []);
+    assert.equal(again.report?.changed, 0);
+    assert.match(readFileSync(foreign, "utf8"), /mine/);
+    rmSync(foreign);
+  });
+
   test("kill -9 during package installation, then rerun: success and the same tree", async (t) => {
     const root = newRoot("killed-build");
     const child = spawn(process.execPath, [distBin("qm"), "setup", "--root", root, "--hostname", "car1"], {
@@ -222,6 +252,8 @@ describe("qm setup with real mmdebstrap", { skip }, () => {
   });
 
   test("--remove-qm-rootfs removes what setup created and nothing else", () => {
+    // Files an earlier version wrote go too, though this version's state file does not name them.
+    plantRetired(first);
     for (const root of roots) {
       const r = qmSetup(root, ["--remove-qm-rootfs"]);
       assert.equal(r.status, 0, r.stderr);
