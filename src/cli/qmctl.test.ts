@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { repoRoot } from "../../test/helpers.js";
+import { repoRoot, withEnv } from "../../test/helpers.js";
+import { QmError } from "../core/errors.js";
 import { nodeCgroupFs } from "../qmctl/cgroups.js";
 import { DEFAULT_CONFIG } from "../qmctl/commands.js";
-import type { Podman } from "../qmctl/podman.js";
+import { type Podman, realPodman } from "../qmctl/podman.js";
 import { fakePodman, fakePorts, podmanWithContainer } from "../qmctl/testing/fakes.js";
 import { main } from "./qmctl.js";
 
@@ -339,6 +342,44 @@ describe("qmctl: names and paths beginning with '-' reach podman as operands, ne
       "--",
       "-x",
     ]);
+  });
+});
+
+describe("qmctl and a podman that does not answer", () => {
+  it("the user's own commands (exec, execin, cp) are never cut; qmctl's own questions are bounded", async () => {
+    const podman = withQm(() => ({ stdout: "x\n" }));
+    await qmctl(["exec", "sleep", "3600"], podman);
+    await qmctl(["execin", "radio", "sleep", "3600"], podman);
+    await qmctl(["cp", "/big", "qm:/tmp/"], podman);
+    await qmctl(["show", "unix-domain-sockets"], podman);
+    assert.deepEqual(podman.interactive, [
+      ["exec", "qm", "sleep", "3600"],
+      ["exec", "qm", "podman", "exec", "radio", "sleep", "3600"],
+      ["cp", "/big", "qm:/tmp/"],
+    ]);
+    assert.ok(podman.calls.length > podman.interactive.length, "show's podman calls are not interactive");
+  });
+
+  it("QM_PODMAN_TIMEOUT bounds qmctl's podman, except the user's commands: QM_PODMAN_UNRESPONSIVE, exit 5", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "qmctl-podman-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const slow = join(dir, "podman");
+    writeFileSync(slow, "#!/bin/sh\nexec sleep 1\n");
+    chmodSync(slow, 0o755);
+    await withEnv({ QM_PODMAN_TIMEOUT: "0.3" }, async () => {
+      const podman = realPodman(slow);
+      assert.equal((await podman.run(["exec", "qm", "true"], { interactive: true })).code, 0);
+      await assert.rejects(
+        podman.status(["container", "exists", "qm"]),
+        (e: unknown) =>
+          e instanceof QmError &&
+          e.code === "QM_PODMAN_UNRESPONSIVE" &&
+          /within 0\.3 s .*container exists qm/.test(e.message),
+      );
+      const { ports, out } = fakePorts(podman, { [DEFAULT_CONFIG]: CONFIG });
+      assert.equal(await main(["show", "all"], ports, {}), 5);
+      assert.match(out.stderr, /did not answer within 0\.3 s/);
+    });
   });
 });
 

@@ -254,7 +254,8 @@ export const ERRORS = {
   // qmctl: upstream's statuses and messages; qmctl prints only the message, the code names the case
   QMCTL_ERROR: {
     status: Q.general,
-    summary: "any failure of `qmctl show`, `execin` or `cp` (upstream collapses them)",
+    summary:
+      "any failure of `qmctl show`, `execin` or `cp` (upstream collapses them), except a podman that does not answer (QM_PODMAN_UNRESPONSIVE)",
   },
   QMCTL_CONFIG_NOT_FOUND: {
     status: Q.fileNotFound,

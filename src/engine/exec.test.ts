@@ -63,3 +63,27 @@ test("a program killed by a signal before its timeout is not reported as timed o
   const quick = await run("true", [], { timeoutMs: 5000 });
   assert.equal(quick.timedOut, false);
 });
+
+test("a program ended by a signal reports 128 plus that signal's number, as a shell does", async () => {
+  const term = await run("sh", ["-c", "kill -TERM $$"], { allowFailure: true });
+  assert.equal(term.signal, "SIGTERM");
+  assert.equal(term.code, 143);
+  const kill = await run("sh", ["-c", "kill -KILL $$"], { allowFailure: true });
+  assert.equal(kill.code, 137);
+  const hup = await run("sh", ["-c", "kill -HUP $$"], { allowFailure: true });
+  assert.equal(hup.code, 129);
+});
+
+test("timeoutError: a timeout ends in that error even where failures are allowed", async () => {
+  const mine = new Error("too slow");
+  await assert.rejects(
+    run("sleep", ["5"], { timeoutMs: 200, allowFailure: true, timeoutError: () => mine }),
+    (e: unknown) => e === mine,
+  );
+  const ok = await run("sh", ["-c", "exit 3"], {
+    timeoutMs: 5000,
+    allowFailure: true,
+    timeoutError: () => mine,
+  });
+  assert.equal(ok.code, 3);
+});

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { QmError } from "../core/errors.js";
 
 export interface RunOptions {
@@ -7,6 +8,8 @@ export interface RunOptions {
   readonly cwd?: string;
   /** Past this, the program gets SIGTERM, and SIGKILL 2 s later if it is still there. */
   readonly timeoutMs?: number;
+  /** The error a timeout ends in, whether or not `allowFailure` is set (default: QM_COMMAND_FAILED, unless allowed). */
+  readonly timeoutError?: (argv: readonly string[]) => Error;
   /** Return the result instead of throwing when the exit status is not 0. */
   readonly allowFailure?: boolean;
   /** Pass stdout/stderr through to ours (long, user-visible work) instead of capturing. */
@@ -90,12 +93,17 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       clearTimeout(timer);
       const result: RunResult = {
         argv,
-        code: code ?? 128 + (signal ? 9 : 0),
+        // As a shell reports it: 128 plus the number of the signal that ended the program.
+        code: code ?? 128 + (signal ? constants.signals[signal] : 0),
         signal,
         stdout,
         stderr,
         timedOut,
       };
+      if (timedOut && options.timeoutError) {
+        reject(options.timeoutError(argv));
+        return;
+      }
       if ((result.code === 0 && !timedOut) || options.allowFailure) {
         resolve(result);
         return;

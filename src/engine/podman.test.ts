@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { withEnv } from "../../test/helpers.js";
 import { ExitCode, QmError } from "../core/errors.js";
-import { inspectContainer, podmanTimeoutMs } from "./podman.js";
+import { realPorts } from "../partition/real-ports.js";
+import { inspectContainer, podman, podmanTimeoutMs } from "./podman.js";
 
 test("QM_PODMAN_TIMEOUT: 30 s unless set; seconds, fractions allowed; anything else is a usage error", () => {
   assert.equal(
@@ -60,6 +61,44 @@ test("a podman that does not answer: QM_PODMAN_UNRESPONSIVE, status 5, naming th
     writeFileSync(absent, "#!/bin/sh\necho 'Error: no such container qm' >&2\nexit 125\n");
     chmodSync(absent, 0o755);
     assert.equal(await withEnv({ QM_PODMAN: absent }, () => inspectContainer("qm")), null);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("every podman call is bounded: QM_PODMAN_TIMEOUT plus the command's own time; a person's command is not", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "qm-podman-"));
+  try {
+    // Answers after a second, or never for "hang".
+    const fake = join(dir, "podman");
+    writeFileSync(fake, '#!/bin/sh\ncase " $* " in *" hang "*) exec sleep 30 ;; esac\nexec sleep 1\n');
+    chmodSync(fake, 0o755);
+    const unresponsive = (within: RegExp) => (e: unknown) => {
+      assert.ok(e instanceof QmError);
+      assert.equal(e.code, "QM_PODMAN_UNRESPONSIVE");
+      assert.match(e.message, within);
+      return true;
+    };
+    await withEnv({ QM_PODMAN: fake, QM_PODMAN_TIMEOUT: "0.3" }, async () => {
+      await assert.rejects(
+        podman(["rm", "--force", "qm"], { allowFailure: true }),
+        unresponsive(/within 0\.3 s \(.*podman rm --force qm\)/),
+      );
+      // podman stop --time N may take N seconds by design.
+      assert.equal((await podman(["stop", "--time", "20", "qm"], { workSec: 20 })).code, 0);
+      await assert.rejects(
+        podman(["stop", "hang"], { workSec: 0.2 }),
+        unresponsive(/within 0\.5 s \(0\.2 s for the command itself plus QM_PODMAN_TIMEOUT, 0\.3 s\)/),
+      );
+      // The real ports: qm stop's podman stop gets its --time on top of the timeout.
+      await realPorts.podman.stop("qm", 20);
+      await assert.rejects(realPorts.podman.stop("hang", 0), unresponsive(/within 0\.3 s/));
+      // qm logs: the person's own output, as long as it takes.
+      assert.equal((await podman(["logs", "qm"], { interactive: true })).code, 0);
+      // A bound of the caller's own: the result says it timed out, the caller judges.
+      const own = await podman(["hang"], { timeoutMs: 200, allowFailure: true });
+      assert.equal(own.timedOut, true);
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -9,8 +9,59 @@ export function podmanProgram(): string {
   return process.env.QM_PODMAN ?? "podman";
 }
 
-export function podman(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-  return run(podmanProgram(), args, options);
+export interface PodmanOptions extends Omit<RunOptions, "timeoutMs"> {
+  /**
+   * Seconds the command may take by design before podman answers, on top of QM_PODMAN_TIMEOUT: a `podman stop
+   * --time N` waits up to N s for the partition to end.
+   */
+  readonly workSec?: number;
+  /**
+   * Its own bound instead, for a question whose silence has another cause than podman (the partition's systemd that
+   * does not answer): the caller gets the result with `timedOut` (or run()'s error) and judges it.
+   */
+  readonly timeoutMs?: number;
+  /**
+   * A person's own command or output (`qm logs`, qmctl's exec, execin and cp): it runs as long as it runs and is
+   * never cut. Everything else qm waits on is bounded.
+   */
+  readonly interactive?: boolean;
+}
+
+/**
+ * Run podman. Unless `interactive`, within QM_PODMAN_TIMEOUT (plus `workSec`): a podman that does not answer in time
+ * (another process holds a lock on its storage) is stopped, SIGTERM then SIGKILL, and the call fails with
+ * QM_PODMAN_UNRESPONSIVE (exit 5) instead of holding qm for as long as the lock is held.
+ */
+export function podman(args: readonly string[], options: PodmanOptions = {}): Promise<RunResult> {
+  const { workSec = 0, interactive = false, ...rest } = options;
+  if (interactive || options.timeoutMs !== undefined) return run(podmanProgram(), args, rest);
+  return run(podmanProgram(), args, { ...rest, ...podmanBound(workSec) });
+}
+
+/**
+ * The one bound on a podman call qm waits on: QM_PODMAN_TIMEOUT plus `workSec`, past which podman is stopped (SIGTERM,
+ * then SIGKILL) and the call fails with QM_PODMAN_UNRESPONSIVE. Used by podman() and by qmctl's podman port.
+ */
+export function podmanBound(workSec = 0): Required<Pick<RunOptions, "timeoutMs" | "timeoutError">> {
+  const baseMs = podmanTimeoutMs();
+  return {
+    timeoutMs: baseMs + workSec * 1000,
+    timeoutError: (argv) => unresponsive(argv, baseMs, workSec),
+  };
+}
+
+function unresponsive(argv: readonly string[], baseMs: number, workSec: number): QmError {
+  const within =
+    workSec > 0
+      ? `${workSec + baseMs / 1000} s (${workSec} s for the command itself plus QM_PODMAN_TIMEOUT, ${baseMs / 1000} s)`
+      : `${baseMs / 1000} s`;
+  return new QmError(
+    "QM_PODMAN_UNRESPONSIVE",
+    `podman did not answer within ${within} (${quoteArgv(argv)}): another process may hold a lock on its storage, so the partition's state is unknown`,
+    {
+      hint: "'lslocks' shows which process holds podman's libpod/bolt_state.db or a *.lock file of its storage; QM_PODMAN_TIMEOUT sets the wait in seconds",
+    },
+  );
 }
 
 export interface ContainerState {
@@ -46,20 +97,7 @@ export function podmanTimeoutMs(): number {
  * so, instead of a status guessed from silence or a command that never returns.
  */
 export async function inspectContainer(name: string): Promise<ContainerState | null> {
-  const timeoutMs = podmanTimeoutMs();
-  const r = await podman(["container", "inspect", "--format", "json", name], {
-    allowFailure: true,
-    timeoutMs,
-  });
-  if (r.timedOut) {
-    throw new QmError(
-      "QM_PODMAN_UNRESPONSIVE",
-      `podman did not answer within ${timeoutMs / 1000} s (${quoteArgv(r.argv)}): another process may hold a lock on its storage, so the partition's state is unknown`,
-      {
-        hint: "'lslocks' shows which process holds podman's libpod/bolt_state.db or a *.lock file of its storage; QM_PODMAN_TIMEOUT sets the wait in seconds",
-      },
-    );
-  }
+  const r = await podman(["container", "inspect", "--format", "json", name], { allowFailure: true });
   if (r.code !== 0) return null;
   const [c] = JSON.parse(r.stdout) as {
     Id: string;

@@ -589,10 +589,13 @@ export async function logs(
   const containerName = readRunState(ctx.serviceName)?.containerName ?? ctx.containerName;
   if ((await inspectContainer(containerName))?.status === "running") {
     // The partition's own journal: what its systemd and services logged since it booted.
-    await podman(["exec", containerName, "journalctl", "--no-pager", "--boot", ...limit], { inherit: true });
+    await podman(["exec", containerName, "journalctl", "--no-pager", "--boot", ...limit], {
+      inherit: true,
+      interactive: true,
+    });
     return;
   }
   // Not running: the console output podman kept from its last run.
   const tail = [...(follow ? ["--follow"] : []), ...(lines ? ["--tail", String(lines)] : [])];
-  await podman(["logs", ...tail, containerName], { inherit: true, allowFailure: true });
+  await podman(["logs", ...tail, containerName], { inherit: true, allowFailure: true, interactive: true });
 }

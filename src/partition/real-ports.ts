@@ -20,10 +20,14 @@ export const realPorts: Ports = {
       return { state, error };
     },
     async stop(container, timeoutSec) {
-      await podman(["stop", "--time", String(timeoutSec), container], { allowFailure: true });
+      await podman(["stop", "--time", String(timeoutSec), container], {
+        allowFailure: true,
+        workSec: timeoutSec,
+      });
     },
     async remove(container) {
-      await podman(["rm", "--force", "--volumes", container], { allowFailure: true });
+      // --force stops a container that still runs, waiting up to its stop timeout (podman's default, 10 s).
+      await podman(["rm", "--force", "--volumes", container], { allowFailure: true, workSec: 10 });
     },
   },
   systemctl: {

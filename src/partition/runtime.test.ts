@@ -19,6 +19,8 @@ class FakeHost {
   systemState: string | null = "running";
   /** podman does not answer (its storage locked): every question fails as inspectContainer does then. */
   unresponsive = false;
+  /** podman stop does not answer (the lock taken after inspect answered): it fails as podman() does then. */
+  stopHangs = false;
 
   ports(): Ports {
     return {
@@ -34,8 +36,13 @@ class FakeHost {
             ? { state: null, error: "cannot exec in a stopped container" }
             : { state: this.systemState, error: null };
         },
-        stop: async (name) => {
+        stop: async (name, timeoutSec) => {
           this.calls.push(`podman stop ${name}`);
+          if (this.stopHangs)
+            throw new QmError(
+              "QM_PODMAN_UNRESPONSIVE",
+              `podman did not answer within ${timeoutSec + 3} s (podman stop --time ${timeoutSec} ${name})`,
+            );
           const c = this.containers.get(name);
           if (c && this.live.has(c.conmonPid)) {
             this.live.delete(c.pid);
@@ -172,6 +179,19 @@ describe("direct runtime", () => {
     await assert.rejects(directRuntime(host.ports()).stopPartition(ctx, recorded), /did not answer/);
     assert.deepEqual(host.calls, []);
     assert.equal(host.supervisorPid, 7);
+    assert.equal(host.live.size, 2);
+  });
+
+  test("podman stop that does not answer: the error, and no rm of a partition whose state is unknown", async () => {
+    const host = new FakeHost();
+    host.running();
+    host.stopHangs = true;
+    await assert.rejects(
+      directRuntime(host.ports()).stopPartition(ctx, recorded),
+      (e: unknown) =>
+        e instanceof QmError && e.code === "QM_PODMAN_UNRESPONSIVE" && /--time 10 qm/.test(e.message),
+    );
+    assert.deepEqual(host.calls, ["stop supervisor 7", "podman stop qm"]);
     assert.equal(host.live.size, 2);
   });
 

@@ -110,6 +110,9 @@ options:
 
 Environment:
   QMCTL_PODMAN          podman executable to run (default: podman)
+  QM_PODMAN_TIMEOUT     seconds qmctl waits for podman to answer its own
+                        questions (default: 30); exec, execin and cp run the
+                        user's command as long as it takes
 `;
 
 const SUBCOMMAND_HELP: Record<Subcommand, string> = {

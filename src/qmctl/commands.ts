@@ -273,7 +273,9 @@ export class Qmctl {
         throw errors.validation("No command provided No command provided to execute in the container..");
       }
       // One podman call on the common path: existence is only asked when podman says the container is missing.
-      const result = await this.ports.podman.run(["exec", ...operands(this.container), ...cmd]);
+      const result = await this.ports.podman.run(["exec", ...operands(this.container), ...cmd], {
+        interactive: true,
+      });
       if (result.code !== 0 && /no such container|no container with name or id/i.test(result.stderr)) {
         if (!(await this.containerExists())) throw errors.containerNotFound(this.container);
       }
@@ -294,13 +296,10 @@ export class Qmctl {
       // "execin -- NESTED CMD" already ends the nested podman's options; any other name beginning with "-" is an
       // operand, never an option of the nested podman exec.
       const target = nested === "--" ? cmd : [...operands(nested), ...args];
-      const result = await this.ports.podman.run([
-        "exec",
-        ...operands(this.container),
-        "podman",
-        "exec",
-        ...target,
-      ]);
+      const result = await this.ports.podman.run(
+        ["exec", ...operands(this.container), "podman", "exec", ...target],
+        { interactive: true },
+      );
       if (result.code !== 0) {
         throw errors.general(`Command '${cmd.join(" ")}' failed with Error: ${result.stderr.trim()}`);
       }
@@ -327,7 +326,7 @@ export class Qmctl {
     try {
       await this.requireContainer();
       const [src, dst] = this.validateCpPaths(paths);
-      const result = await this.ports.podman.run(["cp", ...operands(src, dst)]);
+      const result = await this.ports.podman.run(["cp", ...operands(src, dst)], { interactive: true });
       if (result.code !== 0) throw errors.general(result.stderr || "Copy operation failed");
     } catch (error) {
       throw collapse(error);

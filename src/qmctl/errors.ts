@@ -20,9 +20,11 @@ export const errors = {
 
 /**
  * Upstream's show, execin and cp re-wrap every failure as a plain QmError: same message, exit 1.
- * Only exec keeps the specific statuses (22, 127).
+ * Only exec keeps the specific statuses (22, 127); QM_PODMAN_UNRESPONSIVE (5) is kept everywhere.
  */
 export function collapse(error: unknown): QmError {
+  // Not upstream's (it waits for podman as long as podman takes): a podman that does not answer keeps its own status.
+  if (error instanceof QmError && error.code === "QM_PODMAN_UNRESPONSIVE") return error;
   if (error instanceof QmError) return errors.general(error.message);
   return errors.general(error instanceof Error ? error.message : String(error));
 }

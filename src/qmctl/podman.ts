@@ -1,5 +1,6 @@
-import { spawn } from "node:child_process";
 import { QmError } from "../core/errors.js";
+import { run } from "../engine/exec.js";
+import { podmanBound } from "../engine/podman.js";
 
 /** What one podman invocation produced. */
 export interface PodmanResult {
@@ -8,13 +9,21 @@ export interface PodmanResult {
   readonly stderr: string;
 }
 
+export interface PodmanCallOptions {
+  /**
+   * The user's own command or copy (exec, execin, cp): it runs as long as it runs. Every other call is bounded by
+   * QM_PODMAN_TIMEOUT and fails with QM_PODMAN_UNRESPONSIVE when podman does not answer (its storage locked).
+   */
+  readonly interactive?: boolean;
+}
+
 /**
  * The only way qmctl reaches the container engine. `args` follow the word `podman`, exactly as upstream
  * builds them (e.g. ["exec", "qm", "ls"]); nothing is ever passed through a shell.
  */
 export interface Podman {
   /** Run and capture stdout/stderr as text; a non-zero status is a result, not an error. */
-  run(args: readonly string[]): Promise<PodmanResult>;
+  run(args: readonly string[], options?: PodmanCallOptions): Promise<PodmanResult>;
   /** Run with output discarded (upstream's DEVNULL calls); returns the exit status. */
   status(args: readonly string[]): Promise<number>;
 }
@@ -33,31 +42,25 @@ export function podmanCommand(env: NodeJS.ProcessEnv = process.env): string {
   return env.QMCTL_PODMAN || "podman";
 }
 
-function spawnPodman(command: string, args: readonly string[], capture: boolean): Promise<PodmanResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      stdio: ["ignore", capture ? "pipe" : "ignore", capture ? "pipe" : "ignore"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", (error) => {
-      reject(new QmError("QMCTL_PODMAN", `subprocess.run failed: ${error.message}`, { cause: error }));
-    });
-    child.on("close", (code, signal) => {
-      resolve({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr });
-    });
-  });
+async function runPodman(
+  command: string,
+  args: readonly string[],
+  interactive: boolean,
+): Promise<PodmanResult> {
+  try {
+    const r = await run(command, args, { allowFailure: true, ...(interactive ? {} : podmanBound()) });
+    return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  } catch (error) {
+    if (error instanceof QmError && error.code === "QM_PODMAN_UNRESPONSIVE") throw error;
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new QmError("QMCTL_PODMAN", `subprocess.run failed: ${message}`, { cause });
+  }
 }
 
 export function realPodman(command: string = podmanCommand()): Podman {
   return {
-    run: (args) => spawnPodman(command, args, true),
-    status: async (args) => (await spawnPodman(command, args, false)).code,
+    run: (args, options = {}) => runPodman(command, args, options.interactive === true),
+    status: async (args) => (await runPodman(command, args, false)).code,
   };
 }

@@ -1,19 +1,23 @@
 import type { CgroupFs } from "../cgroups.js";
 import type { QmctlPorts } from "../commands.js";
-import type { Podman, PodmanResult } from "../podman.js";
+import type { Podman, PodmanCallOptions, PodmanResult } from "../podman.js";
 
 /** A scripted podman: `respond` gets the argv after "podman" and returns the result; every call is recorded. */
 export interface FakePodman extends Podman {
   readonly calls: string[][];
+  /** The calls made as the user's own commands (interactive: never cut). */
+  readonly interactive: string[][];
 }
 
 export function fakePodman(respond: (args: readonly string[]) => Partial<PodmanResult>): FakePodman {
   const calls: string[][] = [];
-  const run = async (args: readonly string[]): Promise<PodmanResult> => {
+  const interactive: string[][] = [];
+  const run = async (args: readonly string[], options: PodmanCallOptions = {}): Promise<PodmanResult> => {
     calls.push([...args]);
+    if (options.interactive) interactive.push([...args]);
     return { code: 0, stdout: "", stderr: "", ...respond(args) };
   };
-  return { calls, run, status: async (args) => (await run(args)).code };
+  return { calls, interactive, run, status: async (args) => (await run(args)).code };
 }
 
 /** A podman where container `name` exists and `exec` answers via `exec` (default: empty success). */
