@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { kernelLog } from "../../src/engine/kmsg.js";
@@ -317,6 +326,39 @@ describe("fault matrix: the partition always comes back, and qm status tells the
     const s = statusOf(p);
     assert.equal(s.state, "running", JSON.stringify(s));
     assert.equal(s.supervisor?.alive, true, `the supervisor still runs: ${JSON.stringify(s)}`);
+    // The lock taken after qm stop's inspect answered: podman stop itself waits for it. The real podman, behind
+    // a wrapper that starts a lock holder just before 'podman stop' runs.
+    const wrapper = join(p.root, "podman-stop-locked");
+    const holderPid = join(p.root, "lock-holder.pid");
+    writeFileSync(
+      wrapper,
+      [
+        "#!/bin/sh",
+        'if [ "$1" = stop ]; then',
+        `  setsid flock ${db} sleep 600 </dev/null >/dev/null 2>&1 & echo $! > ${holderPid}`,
+        `  while flock -n ${db} true; do sleep 0.1; done`,
+        "fi",
+        `exec ${p.env.QM_PODMAN} "$@"`,
+        "",
+      ].join("\n"),
+    );
+    chmodSync(wrapper, 0o755);
+    try {
+      const r = spawnSync(process.execPath, [distBin("qm"), "stop", "--root", p.root], {
+        encoding: "utf8",
+        env: { ...p.env, QM_PODMAN: wrapper, QM_PODMAN_TIMEOUT: "3" },
+        timeout: 120_000,
+      });
+      assert.equal(r.status, 5, `qm stop: ${r.stdout}${r.stderr}`);
+      assert.match(
+        r.stderr,
+        /QM_PODMAN_UNRESPONSIVE\]: podman did not answer within 13 s .* stop --time 10 qm\)/,
+      );
+      t.diagnostic(`lock taken before podman stop: qm stop exit ${r.status}`);
+    } finally {
+      const pid = existsSync(holderPid) ? Number(readFileSync(holderPid, "utf8")) : 0;
+      if (pid > 0) process.kill(-pid, "SIGKILL");
+    }
   });
   test("/var/qm full: the partition boots and comes back after kill -9 of init, or qm says why", async (t) => {
     const p = testPartition(t);
