@@ -41,25 +41,31 @@ export const beforeQuadlet = (v: PodmanVersion): boolean => v.major < 4 || (v.ma
 
 const SERVICE = "Service";
 
+/**
+ * How the converter reads a key (keys.ts): `one` emits the last value when not empty, `all` every value after
+ * the last empty assignment, `bool` any assignment.
+ */
+type Reading = "one" | "all" | "bool";
+
 /** Options some keys produce that podman 4.3.1 rejects ("unknown flag"), by unit type. */
-const UNSUPPORTED: Readonly<Partial<Record<UnitType, readonly (readonly [string, string])[]>>> = {
+const UNSUPPORTED: Readonly<Partial<Record<UnitType, readonly (readonly [string, string, Reading])[]>>> = {
   container: [
-    ["HealthLogDestination", "--health-log-destination"],
-    ["HealthMaxLogCount", "--health-max-log-count"],
-    ["HealthMaxLogSize", "--health-max-log-size"],
-    ["HealthStartupCmd", "--health-startup-cmd"],
-    ["HealthStartupInterval", "--health-startup-interval"],
-    ["HealthStartupRetries", "--health-startup-retries"],
-    ["HealthStartupSuccess", "--health-startup-success"],
-    ["HealthStartupTimeout", "--health-startup-timeout"],
+    ["HealthLogDestination", "--health-log-destination", "one"],
+    ["HealthMaxLogCount", "--health-max-log-count", "one"],
+    ["HealthMaxLogSize", "--health-max-log-size", "one"],
+    ["HealthStartupCmd", "--health-startup-cmd", "one"],
+    ["HealthStartupInterval", "--health-startup-interval", "one"],
+    ["HealthStartupRetries", "--health-startup-retries", "one"],
+    ["HealthStartupSuccess", "--health-startup-success", "one"],
+    ["HealthStartupTimeout", "--health-startup-timeout", "one"],
   ],
-  network: [["DNS", "--dns"]],
+  network: [["DNS", "--dns", "all"]],
   kube: [
-    ["PublishPort", "--publish"],
-    ["ExitCodePropagation", "--service-exit-code-propagation"],
-    ["KubeDownForce", "kube down --force"],
+    ["PublishPort", "--publish", "all"],
+    ["ExitCodePropagation", "--service-exit-code-propagation", "one"],
+    ["KubeDownForce", "kube down --force", "bool"],
   ],
-  image: [["DecryptionKey", "--decryption-key"]],
+  image: [["DecryptionKey", "--decryption-key", "one"]],
 };
 
 const GROUP: Readonly<Record<UnitType, string>> = {
@@ -72,9 +78,11 @@ const GROUP: Readonly<Record<UnitType, string>> = {
   build: "X-Build",
 };
 
-/** Whether the converter emitted an option for the key: a value that is not reset or empty. */
-function keyUsed(service: UnitFile, group: string, key: string): boolean {
-  return service.lookupAll(group, key).some((v) => v !== "");
+/** Whether the converter emitted an option for the key. */
+function keyUsed(service: UnitFile, group: string, key: string, reading: Reading): boolean {
+  if (reading === "bool") return service.hasKey(group, key);
+  if (reading === "all") return service.lookupAll(group, key).length > 0;
+  return (service.lookup(group, key) ?? "") !== "";
 }
 
 /**
@@ -149,8 +157,8 @@ export function podmanCompat(
   const version = `${target.major}.${target.minor}.${target.patch}`;
   const warnings: string[] = [];
   const group = GROUP[type];
-  for (const [key, option] of UNSUPPORTED[type] ?? []) {
-    if (keyUsed(copy, group, key)) {
+  for (const [key, option, reading] of UNSUPPORTED[type] ?? []) {
+    if (keyUsed(copy, group, key, reading)) {
       warnings.push(
         `Warning: ${unitName}: ${key}= needs podman 4.4 or later (podman ${version} has no ${option})`,
       );
