@@ -21,7 +21,7 @@ import {
   writeSync,
 } from "node:fs";
 import { VERSION } from "../core/version.js";
-import { PODMAN_VERSION_ENV, parsePodmanVersion, podmanCompat } from "../quadlet/compat.js";
+import { parsePodmanVersion, podmanCompat } from "../quadlet/compat.js";
 import { generateAll, installLinks, withHeader } from "../quadlet/generate.js";
 import { byteFs, cleanPath, dirPath, joinPath, nodeUnitFs } from "../unit/fs.js";
 import { bytesBuffer, fromBytes, goQuote, toBytes } from "../unit/gostr.js";
@@ -249,11 +249,13 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
       return finish();
     }
   }
-  // Only the generator wrapper for hosts whose podman has no quadlet sets the target version.
-  const targetText = io.env[PODMAN_VERSION_ENV];
+  // The podman the services are for: set by the generator wrapper for hosts whose podman has no quadlet.
+  const targetText = io.env.QM_QUADLET_PODMAN_VERSION;
   const target = targetText ? parsePodmanVersion(targetText) : undefined;
   if (targetText && !target) {
-    logf(`Warning: ${PODMAN_VERSION_ENV}=${goQuote(toBytes(targetText))} is not a podman version, ignored`);
+    logf(
+      `Warning: QM_QUADLET_PODMAN_VERSION=${goQuote(toBytes(targetText))} is not a podman version, ignored`,
+    );
   }
   for (const unit of result.units) {
     for (const w of unit.warnings) logf(w);

@@ -21,9 +21,6 @@ export interface PodmanVersion {
   readonly patch: number;
 }
 
-/** The environment variable naming the podman version the services are for (the generator wrapper sets it). */
-export const PODMAN_VERSION_ENV = "QM_QUADLET_PODMAN_VERSION";
-
 /**
  * "4.3.1", "4.3", "4.3.1-rc2", "4.3.1+ds1" or `podman --version`'s "podman version 4.3.1"; undefined for
  * anything else.
