@@ -134,3 +134,48 @@ describe("qm-quadlet run", () => {
     assert.equal(existsSync(join(dir, "a", "escaped.service")), false);
   });
 });
+
+describe("qm-quadlet for podman before 4.4 (QM_QUADLET_PODMAN_VERSION)", () => {
+  function units(t: Parameters<typeof tempDir>[0]): string {
+    const dir = tempDir(t);
+    writeFileSync(join(dir, "a.container"), "[Container]\nImage=docker.io/x/y\nHealthStartupCmd=true\n");
+    writeFileSync(join(dir, "d.volume"), "[Volume]\n");
+    return dir;
+  }
+
+  function run(dir: string, version: string | undefined) {
+    const env: Record<string, string> = { QUADLET_UNIT_DIRS: dir };
+    if (version !== undefined) env.QM_QUADLET_PODMAN_VERSION = version;
+    const a = io(env);
+    assert.equal(runQuadlet(["-dryrun"], a.io), 0);
+    return a.out;
+  }
+
+  it("writes the edits into the services and warns about options that podman lacks", (t) => {
+    const out = run(units(t), "4.3.1");
+    assert.match(out.stdout, /^ExecStopPost=-\/bin\/rm -f %t\/%N\.cid$/m);
+    assert.match(
+      out.stdout,
+      /^ExecStart=\/bin\/sh -c .* sh 1 systemd-d \/usr\/bin\/podman volume create systemd-d$/m,
+    );
+    assert.match(
+      out.stderr,
+      /^quadlet-generator\[42\]: Warning: a\.container: HealthStartupCmd= needs podman 4\.4 or later \(podman 4\.3\.1 has no --health-startup-cmd\)$/m,
+    );
+  });
+
+  it("unset, empty, 4.4.0 and a value that is no version give podman 5.4's output; the last one is reported", (t) => {
+    const dir = units(t);
+    const plain = run(dir, undefined);
+    assert.doesNotMatch(plain.stdout, /\/bin\/rm|\/bin\/sh/);
+    assert.match(plain.stdout, /volume create --ignore systemd-d$/m);
+    assert.deepEqual(run(dir, "").stdout, plain.stdout);
+    assert.deepEqual(run(dir, "4.4.0").stdout, plain.stdout);
+    const bad = run(dir, "4.3.1; rm -rf /");
+    assert.deepEqual(bad.stdout, plain.stdout);
+    assert.match(
+      bad.stderr,
+      /^quadlet-generator\[42\]: Warning: QM_QUADLET_PODMAN_VERSION="4\.3\.1; rm -rf \/" is not a podman version, ignored$/m,
+    );
+  });
+});

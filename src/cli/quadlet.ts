@@ -21,6 +21,7 @@ import {
   writeSync,
 } from "node:fs";
 import { VERSION } from "../core/version.js";
+import { parsePodmanVersion, podmanCompat } from "../quadlet/compat.js";
 import { generateAll, installLinks, withHeader } from "../quadlet/generate.js";
 import { byteFs, cleanPath, dirPath, joinPath, nodeUnitFs } from "../unit/fs.js";
 import { bytesBuffer, fromBytes, goQuote, toBytes } from "../unit/gostr.js";
@@ -248,13 +249,23 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
       return finish();
     }
   }
+  // The podman the services are for: set by the generator wrapper for hosts whose podman has no quadlet.
+  const targetText = io.env.QM_QUADLET_PODMAN_VERSION;
+  const target = targetText ? parsePodmanVersion(targetText) : undefined;
+  if (targetText && !target) {
+    logf(
+      `Warning: QM_QUADLET_PODMAN_VERSION=${goQuote(toBytes(targetText))} is not a podman version, ignored`,
+    );
+  }
   for (const unit of result.units) {
     for (const w of unit.warnings) logf(w);
     if (!unit.service) {
       errors.push(unit.errorText as string);
       continue;
     }
-    const service = unit.service.file;
+    const compat = podmanCompat(unit.service.file, unit.name, unit.service.type, target);
+    for (const w of compat.warnings) logf(w);
+    const service = compat.service;
     const path = joinPath(outputDir, service.filename);
     if (flags.dryrun) {
       io.stdout(`---${path}---\n${service.toString()}\n`);
