@@ -370,13 +370,15 @@ async function varPreflight(o: SetupOptions, fs: SafeRoot): Promise<number | nul
       `--var-size ${formatSize(o.varSize)} is smaller than the partition's /var (${formatSize(existing)} in ${fs.hostPath(VAR_IMAGE)}): it is never shrunk`,
       { hint: `keep ${formatSize(existing)} or more; to start over, 'qm setup --remove-qm-rootfs' first` },
     );
-  if (existing === null && !o.dryRun) {
+  if ((existing === null || o.varSize > existing) && !o.dryRun) {
     const running = await partitionRunning(o.root);
     if (running)
       throw new QmError(
         "QM_SETUP_VAR",
-        `the partition (container ${running}) is running: its /var cannot be moved into an image under it`,
-        { hint: "stop it first (qm stop), then rerun qm setup --var-size" },
+        existing === null
+          ? `the partition (container ${running}) is running: its /var cannot be moved into an image under it`
+          : `the partition (container ${running}) is running: its /var is grown unmounted`,
+        { hint: `stop it first (qm stop), then rerun qm setup --var-size ${formatSize(o.varSize)}` },
       );
   }
   return o.varSize;

@@ -210,18 +210,21 @@ export async function createVarImage(
   return { mkfsSeconds, copySeconds };
 }
 
-/** Grow the image and its filesystem to `sizeBytes` (mounted: online). A smaller size is refused by the caller. */
+/**
+ * Grow the image and its filesystem to `sizeBytes`, unmounted: an online resize needs CAP_SYS_RESOURCE, which not
+ * every host grants (the caller refuses while the partition runs). A smaller size is refused by the caller too.
+ */
 export async function growVarImage(image: string, where: string, sizeBytes: number): Promise<void> {
-  await mountVar(image, where);
-  const loop = ourLoopAt(image, where);
-  if (loop === null) throw new QmError("QM_SETUP_VAR", `${image} is not mounted on ${where}: cannot grow it`);
+  if (ourLoopAt(image, where) !== null) await must("umount", [where], `unmounting ${where}`);
   await must(
     "fallocate",
     ["-l", String(sizeBytes), image],
     `reserving ${formatSize(sizeBytes)} for ${image}`,
   );
-  await must("losetup", ["-c", loop], `telling ${loop} the new size of ${image}`);
-  await must("resize2fs", [loop], `growing the filesystem in ${image}`);
+  // resize2fs wants a freshly checked filesystem; -p repairs only what is safe to repair unattended.
+  await must("e2fsck", ["-f", "-p", image], `checking ${image}`);
+  await must("resize2fs", [image], `growing the filesystem in ${image}`);
+  await mountVar(image, where);
 }
 
 export interface VarStatus {
