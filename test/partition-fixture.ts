@@ -72,7 +72,12 @@ export interface Cleanup {
   after(fn: () => void): void;
 }
 
-export function testPartition(t: Cleanup): TestPartition {
+export interface TestPartitionOptions {
+  /** `qm setup --var-size`: the partition's /var in a bounded image (default: a plain directory). */
+  readonly varSize?: string;
+}
+
+export function testPartition(t: Cleanup, options: TestPartitionOptions = {}): TestPartition {
   const tarball = cachedTreeTarball();
   const root = mkdtempSync("/var/tmp/qm-partition-test-");
   const p = join(root, "podman");
@@ -93,6 +98,8 @@ export function testPartition(t: Cleanup): TestPartition {
   t.after(() => {
     qm("stop", "--root", root);
     podman("rm", "--all", "--force");
+    // Unmounts the bounded /var and detaches its loop device, if there is one.
+    if (options.varSize !== undefined) qm("setup", "--root", root, "--remove-qm-rootfs");
     spawnSync(
       "podman",
       ["--root", join(p, "root"), "--runroot", join(p, "runroot"), "system", "reset", "--force"],
@@ -102,7 +109,16 @@ export function testPartition(t: Cleanup): TestPartition {
     );
     rmSync(root, { recursive: true, force: true });
   });
-  const setup = qm("setup", "--root", root, "--from-tar", tarball, "--hostname", "testhost");
+  const setup = qm(
+    "setup",
+    "--root",
+    root,
+    "--from-tar",
+    tarball,
+    "--hostname",
+    "testhost",
+    ...(options.varSize === undefined ? [] : ["--var-size", options.varSize]),
+  );
   if (setup.status !== 0) throw new Error(`qm setup failed: ${setup.stderr}`);
   // The host-level hooks, pointed at their copies under this root.
   for (const name of ["qm-partition-cgroups.json"]) {

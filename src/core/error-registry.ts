@@ -176,6 +176,17 @@ export const ERRORS = {
     summary: "the partition tree has mounts below it (the partition is running)",
     action: "stop the partition first (qm stop)",
   },
+  QM_SETUP_VAR: {
+    status: E.failure,
+    summary:
+      "the bounded /var (`--var-size`) cannot be made or changed: a smaller size, the partition running while its /var is converted, files hidden by the mount, or its content does not fit",
+    action: "read the message: it names the image, the directory and what to do",
+  },
+  QM_VAR_MOUNT: {
+    status: E.commandFailed,
+    summary: "the partition's bounded /var could not be mounted (or unmounted); the partition is not started",
+    action: "check the image named in the message with 'e2fsck -f IMAGE'",
+  },
   QM_SETUP_ROOTFS_FOREIGN: {
     status: E.failure,
     summary: "the partition tree exists and was not built by `qm setup`; it is never replaced",

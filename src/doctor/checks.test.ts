@@ -310,6 +310,33 @@ describe("doctor verdicts at their boundaries", () => {
     );
   });
 
+  test("var-bounded: /var/qm on the host's root filesystem warns, a filesystem of its own is ok", () => {
+    const probe = (onRootFilesystem: boolean | undefined, measured = "/var/qm") => ({
+      space: {
+        "/var/qm": {
+          measured,
+          freeBytes: 3 * GiB,
+          totalBytes: 4 * GiB,
+          ...(onRootFilesystem === undefined ? {} : { onRootFilesystem }),
+        },
+      },
+    });
+    assert.deepEqual(check(probe(true), "var-bounded"), {
+      id: "var-bounded",
+      status: "warn",
+      summary:
+        "/var/qm is on the host's root filesystem: the partition can fill the host's disk (FFI-DISK-01 fails)",
+      hint: "'qm setup --var-size 4G' bounds it without repartitioning (docs/setup.md), or mount a partition of its own there",
+    });
+    assert.equal(status(probe(true, "/var"), "var-bounded"), "info");
+    assert.deepEqual(check(probe(false), "var-bounded"), {
+      id: "var-bounded",
+      status: "ok",
+      summary: "/var/qm is a filesystem of its own: 4.0 GiB, 3.0 GiB free",
+    });
+    assert.equal(check(probe(undefined), "var-bounded"), undefined);
+  });
+
   test("free space: below 1 GiB fails, below 4 GiB warns", () => {
     const space = (freeBytes: number, measured = "/var/qm") => ({
       space: { "/var/qm": { measured, freeBytes } },

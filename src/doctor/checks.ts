@@ -1,4 +1,4 @@
-import { PartitionNeeds, requiredControllers } from "../config/defaults.js";
+import { PartitionNeeds, QmPaths, requiredControllers } from "../config/defaults.js";
 import { type HostFacts, limitBelow, versionAtLeast } from "./facts.js";
 
 /** A verdict about one aspect of the host. `fail` means a partition cannot run here until it is fixed. */
@@ -329,6 +329,29 @@ function toolChecks(f: HostFacts): Check[] {
   return checks;
 }
 
+/** Whether the partition's /var can fill the host's root filesystem (FFI-DISK-01). */
+function varBoundedCheck(f: HostFacts): Check[] {
+  const path = QmPaths.rwVar;
+  const probe = f.space[path];
+  if (!probe || probe.onRootFilesystem === undefined) return [];
+  if (!probe.onRootFilesystem)
+    return [
+      {
+        id: "var-bounded",
+        status: "ok",
+        summary: `${path} is a filesystem of its own: ${gib(probe.totalBytes ?? 0)}, ${gib(probe.freeBytes)} free`,
+      },
+    ];
+  return [
+    {
+      id: "var-bounded",
+      status: probe.measured === path ? "warn" : "info",
+      summary: `${path} ${probe.measured === path ? "is" : "would be"} on the host's root filesystem: the partition can fill the host's disk (FFI-DISK-01 fails)`,
+      hint: "'qm setup --var-size 4G' bounds it without repartitioning (docs/setup.md), or mount a partition of its own there",
+    },
+  ];
+}
+
 function spaceChecks(f: HostFacts): Check[] {
   return Object.entries(f.space).map(([path, probe]): Check => {
     const id = `space${path.replaceAll("/", "-")}`;
@@ -380,6 +403,7 @@ export function diagnose(f: HostFacts): DoctorReport {
     ...limitChecks(f),
     ...toolChecks(f),
     ...spaceChecks(f),
+    ...varBoundedCheck(f),
   ];
   return {
     ready: !checks.some((c) => c.status === "fail"),

@@ -1,4 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, rmdirSync, statfsSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  rmdirSync,
+  statfsSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
 import { parseMountinfo } from "../core/mountinfo.js";
@@ -30,7 +39,12 @@ function space(path: string): SpaceProbe | null {
   while (!existsSync(measured) && measured !== "/") measured = dirname(measured);
   try {
     const s = statfsSync(measured);
-    return { measured, freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    return {
+      measured,
+      freeBytes: s.bavail * s.bsize,
+      totalBytes: s.blocks * s.bsize,
+      onRootFilesystem: statSync(measured).dev === statSync("/").dev,
+    };
   } catch {
     return null;
   }

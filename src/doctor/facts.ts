@@ -43,6 +43,14 @@ export interface Limit {
   readonly hard: number | "unlimited";
 }
 
+export interface SpaceFact {
+  readonly measured: string;
+  readonly freeBytes: number;
+  readonly totalBytes?: number;
+  /** On the host's root filesystem; absent when the record does not say. */
+  readonly onRootFilesystem?: boolean;
+}
+
 export interface HostFacts {
   readonly os: {
     readonly id: string;
@@ -75,7 +83,7 @@ export interface HostFacts {
     readonly crun: ToolFact & { readonly usable: boolean; readonly reason: string | null };
   };
   readonly tools: Readonly<Record<"mmdebstrap" | "dnf" | "rpmbuild" | "dpkg-deb" | "conmon", ToolFact>>;
-  readonly space: Readonly<Record<string, { readonly measured: string; readonly freeBytes: number } | null>>;
+  readonly space: Readonly<Record<string, SpaceFact | null>>;
   readonly devices: { readonly kvm: boolean; readonly fuse: boolean };
 }
 
@@ -249,9 +257,16 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
   const crun = tool(snapshot, "crun");
   const maxUserNs = snapshot.files["/proc/sys/user/max_user_namespaces"];
   const unprivClone = snapshot.files["/proc/sys/kernel/unprivileged_userns_clone"];
-  const space: Record<string, { measured: string; freeBytes: number } | null> = {};
+  const space: Record<string, SpaceFact | null> = {};
   for (const [path, probe] of Object.entries(snapshot.space)) {
-    space[path] = probe ? { measured: probe.measured, freeBytes: probe.freeBytes } : null;
+    space[path] = probe
+      ? {
+          measured: probe.measured,
+          freeBytes: probe.freeBytes,
+          totalBytes: probe.totalBytes,
+          ...(probe.onRootFilesystem === undefined ? {} : { onRootFilesystem: probe.onRootFilesystem }),
+        }
+      : null;
   }
   return {
     os: {

@@ -16,6 +16,8 @@ export interface SpaceProbe {
   readonly measured: string;
   readonly freeBytes: number;
   readonly totalBytes: number;
+  /** The measured directory is on the same filesystem as / (absent in older records). */
+  readonly onRootFilesystem?: boolean;
 }
 
 export interface HostSnapshot {
@@ -319,6 +321,9 @@ export function parseSnapshot(text: string, file: string): HostSnapshot {
       measured: text_(o.measured, [...path, "measured"]),
       freeBytes: bytes(o.freeBytes, [...path, "freeBytes"]),
       totalBytes: bytes(o.totalBytes, [...path, "totalBytes"]),
+      ...(o.onRootFilesystem === undefined
+        ? {}
+        : { onRootFilesystem: flag(o.onRootFilesystem, [...path, "onRootFilesystem"]) }),
     };
   };
   return {

@@ -27,6 +27,7 @@ import { realPorts } from "./real-ports.js";
 import { type Adaptation, type RunState, readRunState, writeRunState } from "./runstate.js";
 import { directRuntime, type Runtime, systemdRuntime } from "./runtime.js";
 import { startSupervisor, stopSupervisor, supervisedPolicy, supervisorAlive } from "./supervisor.js";
+import { mountVar, type VarStatus, varMountFor, varStatus } from "./var-image.js";
 
 /**
  * qm start/stop/restart/status/logs. On a host whose PID 1 is systemd they drive qm.service through systemctl; elsewhere
@@ -120,7 +121,39 @@ export interface StartReport {
   readonly oomFloor: string | null;
   /** Direct mode: the supervisor's PID (null when Restart= asks for none). */
   readonly supervisorPid: number | null;
+  /** Direct mode: filesystems qm start mounted for RequiresMountsFor= (the bounded /var), with the time it took. */
+  readonly mounted: readonly { readonly what: string; readonly where: string; readonly seconds: number }[];
   readonly seconds: number;
+}
+
+/**
+ * Direct mode's RequiresMountsFor=: each path the unit names that has a mount unit qm setup wrote (the bounded /var)
+ * is mounted before the partition starts, as systemd would. Below another root, the unit's paths are in that root.
+ */
+async function mountRequired(
+  ctx: PartitionContext,
+  log: (line: string) => void,
+): Promise<StartReport["mounted"]> {
+  const mounted: { what: string; where: string; seconds: number }[] = [];
+  for (const path of ctx.unit.words("Unit", "RequiresMountsFor")) {
+    const unit = varMountFor(ctx.root, path);
+    if (unit === null) continue;
+    const t = Date.now();
+    if ((await mountVar(unit.what, unit.where)) !== "mounted") continue;
+    mounted.push({ what: unit.what, where: unit.where, seconds: (Date.now() - t) / 1000 });
+    log(`mounted ${unit.what} on ${unit.where}`);
+  }
+  return mounted;
+}
+
+/** The partition's /var: its source on the host (the qm.container convention RWVARFS), bounded or not, how full. */
+function partitionVar(ctx: PartitionContext): VarStatus {
+  const unit =
+    ctx.unit
+      .words("Unit", "RequiresMountsFor")
+      .map((p) => varMountFor(ctx.root, p))
+      .find((m) => m !== null) ?? null;
+  return varStatus(ctx.settings.environment.RWVARFS ?? null, unit);
 }
 
 /** What qm start says about the host whatever the mode: capabilities it cannot grant, an OOM score that is no floor. */
@@ -190,6 +223,7 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
       adaptations: recorded?.adaptations ?? plan.adaptations,
       ...limits,
       supervisorPid: supervisor?.pid ?? null,
+      mounted: [],
       seconds: (Date.now() - started) / 1000,
     };
   }
@@ -197,6 +231,8 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
   // of the old partition goes, then a clean start (--replace removes the old container).
   await stopSupervisor(recorded?.supervisor);
   if (existing && processAlive(existing.pid)) process.kill(existing.pid, "SIGKILL");
+  // Before anything of the partition exists: a /var that cannot be mounted leaves nothing behind.
+  const mounted = await mountRequired(ctx, o.log);
   const devices = [...ctx.settings.ioReadIopsMax, ...ctx.settings.ioWriteIopsMax].map((l) => l.device);
   const cgroups = planCgroups(ctx.serviceName, ctx.settings, cgroupHost(devices));
   const adaptations = [...plan.adaptations, ...cgroups.adaptations];
@@ -279,6 +315,7 @@ export async function start(o: LifecycleOptions): Promise<StartReport> {
     adaptations,
     ...limits,
     supervisorPid: supervisor?.pid ?? null,
+    mounted,
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -374,6 +411,7 @@ async function startSystemd(
     adaptations,
     ...hostLimits(ctx, facts),
     supervisorPid: null,
+    mounted: [],
     seconds: (Date.now() - started) / 1000,
   };
 }
@@ -462,6 +500,8 @@ export interface StatusReport {
   readonly oomFloor: string | null;
   /** Things wrong with a running partition (an OOM score moved, no supervisor). */
   readonly warnings: readonly string[];
+  /** The partition's /var: bounded (a filesystem of its own) or on the host's root filesystem, and its usage. */
+  readonly var: VarStatus;
 }
 
 function readNumber(path: string): number | null {
@@ -570,6 +610,7 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
     pendingChanges: changes,
     ...limits,
     warnings: running ? warnings(observation, ctx.settings.oomScoreAdjust) : [],
+    var: partitionVar(ctx),
   };
 }
 

@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import { partitionAgentConf } from "./agent-conf.js";
+import { dropInText, MOUNT_UNIT_DIR, mountUnitName, mountUnitText, VAR_IMAGE } from "./bounded-var.js";
 import {
   defaultStorageConf,
   editStorageConf,
@@ -81,6 +82,8 @@ export interface SetupInputs {
     /** Units of the tree that cannot work inside a partition (see MASKED_UNITS). */
     readonly maskable: readonly string[];
   };
+  /** `--var-size` (or the size of the image an earlier run made): the partition's /var in an image file. */
+  readonly boundedVar?: { readonly sizeBytes: number };
 }
 
 export interface SetupPlan {
@@ -91,6 +94,8 @@ export interface SetupPlan {
 
 export const QM_CONTAINER_PATH = "/usr/share/containers/systemd/qm.container";
 export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
+const BOUNDED_VAR_DROPIN = `${QM_CONTAINER_PATH}.d/10-qm-bounded-var.conf`;
+const varMountUnit = (paths: SetupPaths): string => `${MOUNT_UNIT_DIR}/${mountUnitName(paths.rwVar)}`;
 const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
 /**
  * Units of the tree the partition does not run, masked so its systemd reaches "running":
@@ -247,6 +252,15 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
     );
   }
 
+  if (inputs.boundedVar) {
+    file(
+      varMountUnit(paths),
+      mountUnitText(VAR_IMAGE, paths.rwVar, inputs.boundedVar.sizeBytes),
+      "bounded /var: the image on the partition's /var",
+    );
+    file(BOUNDED_VAR_DROPIN, dropInText(paths.rwVar), "bounded /var: mounted before the partition starts");
+  }
+
   // The partition's /etc (on the host: rwEtc).
   const etc = (p: string): string => join(paths.rwEtc, p);
   const v2 = host.cgroupV2;
@@ -369,6 +383,9 @@ export function ownedPaths(paths: SetupPaths, stateFile: string): OwnedPaths {
       ),
       QM_CONTAINER_PATH,
       `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,
+      BOUNDED_VAR_DROPIN,
+      varMountUnit(paths),
+      VAR_IMAGE,
       CGROUP_HOOK,
       join(HOST_HOOKS_DIR, "qm-partition-cgroups.json"),
       // State files of earlier versions name them.

@@ -11,6 +11,7 @@ import { parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
 import { readText, writeFileAtomic } from "../engine/fs.js";
 import { mountsUnder } from "../engine/host.js";
+import { inspectContainer } from "../engine/podman.js";
 import type { SafeRoot } from "../engine/safe-fs.js";
 import { which } from "../engine/which.js";
 import { assertReplaceable, buildRootfs, readMarker } from "../rootfs/build.js";
@@ -26,6 +27,8 @@ import {
 } from "../rootfs/source.js";
 import { checkBluechiConf } from "./agent-conf.js";
 import { applyEntry, type Change, ensureDirRecorded, preview, retireFiles } from "./apply.js";
+import { checkUnitPath, formatSize, VAR_IMAGE } from "./bounded-var.js";
+import { loadContext } from "./context.js";
 import {
   installedModules,
   installPolicyModule,
@@ -50,6 +53,15 @@ import {
 } from "./setup-plan.js";
 import { checkStateAgainst, StateFile } from "./state.js";
 import { removeSubIdLines } from "./subids.js";
+import {
+  createVarImage,
+  growVarImage,
+  imageSize,
+  mountVar,
+  ourLoopAt,
+  unmountVar,
+  varMountFor,
+} from "./var-image.js";
 
 export interface SetupOptions {
   readonly root: string;
@@ -62,6 +74,8 @@ export interface SetupOptions {
   readonly suite: string | undefined;
   readonly mirror: string | undefined;
   readonly packages: readonly string[];
+  /** --var-size in bytes: the partition's /var in an image file of this size. */
+  readonly varSize?: number | undefined;
   readonly log: (line: string) => void;
 }
 
@@ -336,6 +350,76 @@ function preflight(o: SetupOptions, source?: RootfsSource): void {
   }
 }
 
+/** The partition below this root runs (its qm.container, if there is one yet, names the container). */
+async function partitionRunning(root: string): Promise<string | null> {
+  let name: string;
+  try {
+    name = loadContext(root).containerName;
+  } catch {
+    return null;
+  }
+  return (await inspectContainer(name))?.status === "running" ? name : null;
+}
+
+/** The bounded /var before anything changes: the size asked for against the image there is. */
+async function varPreflight(o: SetupOptions, fs: SafeRoot): Promise<number | null> {
+  const existing = imageSize(fs.hostPath(VAR_IMAGE));
+  if (o.varSize === undefined) return existing;
+  checkUnitPath(o.paths.rwVar, "--rwvarfs");
+  if (existing !== null && o.varSize < existing)
+    throw new QmError(
+      "QM_SETUP_VAR",
+      `--var-size ${formatSize(o.varSize)} is smaller than the partition's /var (${formatSize(existing)} in ${fs.hostPath(VAR_IMAGE)}): it is never shrunk`,
+      { hint: `keep ${formatSize(existing)} or more; to start over, 'qm setup --remove-qm-rootfs' first` },
+    );
+  if ((existing === null || o.varSize > existing) && !o.dryRun) {
+    const running = await partitionRunning(o.root);
+    if (running)
+      throw new QmError(
+        "QM_SETUP_VAR",
+        existing === null
+          ? `the partition (container ${running}) is running: its /var cannot be moved into an image under it`
+          : `the partition (container ${running}) is running: its /var is grown unmounted`,
+        { hint: `stop it first (qm stop), then rerun qm setup --var-size ${formatSize(o.varSize)}` },
+      );
+  }
+  return o.varSize;
+}
+
+/** Make, grow or mount the image; what it did, for the report. */
+async function applyBoundedVar(
+  o: SetupOptions,
+  fs: SafeRoot,
+  state: StateFile,
+  rwVar: string,
+  sizeBytes: number,
+): Promise<{ change: Change; note: string }> {
+  ensureDirRecorded(fs, dirname(VAR_IMAGE), state);
+  const image = join(fs.resolve(dirname(VAR_IMAGE)), "var.img");
+  const existing = imageSize(image);
+  const why = `bounded /var: ${formatSize(sizeBytes)} ext4 image mounted on ${o.paths.rwVar}`;
+  if (existing === null) {
+    state.willCreate(image, "file");
+    const t = await createVarImage(image, rwVar, sizeBytes, o.log);
+    return {
+      change: { path: VAR_IMAGE, kind: "file", action: "created", why },
+      note: `bounded /var: ${image} (${formatSize(sizeBytes)}) holds the partition's /var, mounted on ${rwVar} (mkfs ${t.mkfsSeconds.toFixed(2)} s, copy ${t.copySeconds.toFixed(2)} s)`,
+    };
+  }
+  if (sizeBytes > existing) {
+    await growVarImage(image, rwVar, sizeBytes);
+    return {
+      change: { path: VAR_IMAGE, kind: "file", action: "updated", why },
+      note: `bounded /var: ${image} grown from ${formatSize(existing)} to ${formatSize(sizeBytes)}`,
+    };
+  }
+  await createVarImage(image, rwVar, sizeBytes, o.log);
+  return {
+    change: { path: VAR_IMAGE, kind: "file", action: "unchanged", why },
+    note: `bounded /var: ${image} (${formatSize(existing)}) mounted on ${rwVar}`,
+  };
+}
+
 /** `qm setup`: build the tree if needed, write every file, register sub-IDs; idempotent and resumable. */
 export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   const hostname = partitionHostname(o);
@@ -349,10 +433,12 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     string,
   ];
   const systemd = systemdHost(o.root) && !o.skipSystemctl;
+  const varSize = await varPreflight(o, fs);
+  const boundedVar = varSize === null ? {} : { boundedVar: { sizeBytes: varSize } };
   if (o.dryRun) {
     const marker = readMarker(rootfs);
     const upToDate = marker?.fingerprint === sourceFingerprint(source);
-    const planned = planSetup(await gatherInputs(o, fs, hostname));
+    const planned = planSetup({ ...(await gatherInputs(o, fs, hostname)), ...boundedVar });
     const plan =
       o.root === "/" && selinuxActive()
         ? {
@@ -363,12 +449,21 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
             ],
           }
         : planned;
-    const changes = plan.entries.map((e) => ({
+    const changes: Change[] = plan.entries.map((e) => ({
       path: e.path,
       kind: e.kind,
       action: preview(fs, e),
       why: e.why,
     }));
+    if (varSize !== null) {
+      const existing = imageSize(fs.hostPath(VAR_IMAGE));
+      changes.unshift({
+        path: VAR_IMAGE,
+        kind: "file",
+        action: existing === null ? "created" : existing < varSize ? "updated" : "unchanged",
+        why: `bounded /var: ${formatSize(varSize)} ext4 image mounted on ${o.paths.rwVar}`,
+      });
+    }
     const command = builderCommand(source, `${rootfs}.qm-staging/tree`);
     return report(o, "install", plan, changes, {
       removed: retireFiles(fs, RETIRED_FILES, null, true),
@@ -386,11 +481,17 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   }
   for (const path of [o.paths.rwEtc, o.paths.rwVar, o.paths.rootfs])
     ensureDirRecorded(fs, dirname(path), state);
+  // An image made by an earlier run is mounted before the tree and files go into the partition's /var.
+  const image = fs.hostPath(VAR_IMAGE);
+  if (imageSize(image) !== null && fs.stat(o.paths.rwVar)?.kind === "dir") await mountVar(image, rwVar);
   const built = await buildRootfs({ rootfs, rwEtc, rwVar, source, log: o.log }, (path) =>
     state.willCreate(path, "tree"),
   );
   if (built.action === "built") state.willCreate(rootfs, "tree");
-  const plan = planSetup(await gatherInputs(o, fs, hostname));
+  const varApplied = varSize === null ? null : await applyBoundedVar(o, fs, state, rwVar, varSize);
+  const gathered = await gatherInputs(o, fs, hostname);
+  const plan0 = planSetup({ ...gathered, ...boundedVar });
+  const plan = varApplied ? { ...plan0, notes: [...plan0.notes, varApplied.note] } : plan0;
   // Fault injection for the interruption tests: die by SIGKILL after N writes.
   const killAfter = Number(process.env.QM_FAULT_KILL_AFTER_WRITES ?? 0);
   let writes = 0;
@@ -400,6 +501,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     return change;
   });
   const removed = retireFiles(fs, RETIRED_FILES, state, false);
+  if (varApplied) changes.unshift(varApplied.change);
   const notes = [...plan.notes];
   // Types and labels must be in place before the partition starts: podman runs it as qm_t on qm_file_t.
   if (o.root === "/" && selinuxActive()) {
@@ -533,9 +635,19 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
   const prefix = o.root === "/" ? "" : o.root.replace(/\/+$/, "");
   const inRoot = (hostPath: string): string => hostPath.slice(prefix.length);
   const trees = state.state.created.filter((c) => c.kind === "tree").map((c) => inRoot(c.path));
+  const varMount = varMountFor(o.root, o.paths.rwVar);
+  const running = varMount === null ? null : await partitionRunning(o.root);
+  if (running !== null)
+    throw new QmError("QM_SETUP_ROOTFS_BUSY", `the partition (container ${running}) is running`, {
+      hint: "stop the partition first (qm stop)",
+    });
+  const unmounted = varMount === null || o.dryRun ? [] : await unmountVar(varMount.what, varMount.where);
   for (const tree of trees) {
     const host = fs.stat(tree) === null ? null : fs.resolve(tree);
-    if (host !== null && mountsUnder(host).length > 0) {
+    // The bounded /var is unmounted above (or, for --dry-run, would be).
+    const own =
+      varMount !== null && ourLoopAt(varMount.what, varMount.where) !== null ? varMount.where : null;
+    if (host !== null && mountsUnder(host).filter((m) => m !== own).length > 0) {
       throw new QmError("QM_SETUP_ROOTFS_BUSY", `${host} has mounts below it (is the partition running?)`, {
         hint: "stop the partition first (qm stop)",
       });
@@ -553,7 +665,7 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
       ],
     });
   if (systemdHost(o.root) && !o.skipSystemctl) await systemctl("stop", "qm.service");
-  const removed = retireFiles(fs, RETIRED_FILES, state, false);
+  const removed = [...unmounted, ...retireFiles(fs, RETIRED_FILES, state, false)];
   const notes: string[] = [];
   for (const [file, lines] of Object.entries(state.state.appended)) {
     const at = inRoot(file);

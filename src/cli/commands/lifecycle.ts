@@ -78,6 +78,7 @@ function renderStart(r: StartReport): string {
         ]
       : []),
     ...(r.supervisorPid !== null ? [`supervised by qm-supervise (pid ${r.supervisorPid})`] : []),
+    ...r.mounted.map((m) => `mounted ${m.what} on ${m.where} (${m.seconds.toFixed(2)} s)`),
     ...renderAdaptations(r.adaptations),
     ...renderHostLimits(r),
   ].join("\n");
@@ -97,6 +98,15 @@ const proc = (name: string, p: StatusReport["init"]): string =>
     ? `${name} none recorded`
     : `${name} ${p.pid} ${p.alive ? "alive" : "gone"}${p.oomScoreAdj !== null ? ` (oom_score_adj ${p.oomScoreAdj})` : ""}`;
 
+const gib = (n: number | null): string => (n === null ? "-" : `${(n / 1024 ** 3).toFixed(2)} GiB`);
+
+function renderVar(v: StatusReport["var"]): string {
+  const image = v.image === null ? "" : `, image ${v.image}${v.mounted ? "" : " (not mounted)"}`;
+  if (!v.bounded)
+    return `${v.source ?? "no source"} on the host's root filesystem: not bounded, filling it fills the host${image}`;
+  return `${v.source} bounded: ${gib(v.usedBytes)} used of ${gib(v.sizeBytes)}, ${gib(v.availBytes)} free${image}`;
+}
+
 export function renderStatus(r: StatusReport): string {
   const lines = [`${r.serviceName} (${r.mode} mode): ${r.state}${r.reason ? `: ${r.reason}` : ""}`];
   if (r.init !== null || r.conmon !== null)
@@ -110,6 +120,7 @@ export function renderStatus(r: StatusReport): string {
       `  memory ${mib(r.usage.memoryBytes)} of ${r.usage.memoryMaxBytes ? mib(r.usage.memoryMaxBytes) : "no limit"}, tasks ${r.usage.tasks ?? "-"} of ${r.usage.tasksMax ?? "no limit"}, cpu ${r.usage.cpuSeconds?.toFixed(1) ?? "-"} s`,
     );
   }
+  lines.push(`  /var: ${renderVar(r.var)}`);
   if (r.lastEvent) lines.push(`  last supervisor event: ${r.lastEvent}`);
   lines.push(...r.warnings.map((w) => `  warning: ${w}`));
   if (r.restartPending || r.pendingChanges.length > 0) {

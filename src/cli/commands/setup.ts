@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { QmError } from "../../core/errors.js";
+import { parseVarSize } from "../../partition/bounded-var.js";
 import {
   defaultSetupPaths,
   type SetupOptions,
@@ -53,6 +54,9 @@ export const setupCommand: Command = {
     "",
     "Every file is written atomically; a rerun with the same inputs changes nothing and says so; a run killed",
     "at any point is completed by the next one. --remove-qm-rootfs removes exactly what setup created.",
+    "--var-size SIZE bounds the partition's /var without repartitioning: its content moves into an ext4 image",
+    "of that size, mounted on --rwvarfs by qm start (direct mode) or by a mount unit (systemd), so filling it",
+    "cannot fill the host's disk. Later runs keep the image (a larger SIZE grows it).",
     "With the action 'bluechi-agent' only the partition's agent.conf is regenerated.",
     "On a host whose PID 1 is systemd, setup stops qm.service first and starts it at the end",
     "(--skip-systemctl: no systemctl calls). --root DIR works on an image tree instead of this host.",
@@ -112,6 +116,13 @@ export const setupCommand: Command = {
       description: "also install PKG in the tree (repeatable)",
     },
     {
+      name: "var-size",
+      type: "string",
+      valueName: "SIZE",
+      description:
+        "bound the partition's /var to SIZE (e.g. 4G, at least 256M): an ext4 image in /var/lib/qm/var.img, blocks reserved up front, mounted on --rwvarfs; grown when SIZE is larger, never shrunk",
+    },
+    {
       name: "dry-run",
       type: "boolean",
       description: "print the plan (tree build, files, removals) and change nothing",
@@ -120,6 +131,7 @@ export const setupCommand: Command = {
   examples: [
     "qm setup",
     "qm setup --dry-run",
+    "qm setup --var-size 4G",
     "qm setup --hostname car1 --skip-systemctl",
     "qm setup --root /tmp/image --from-tar rootfs.tar.zst",
     "qm setup bluechi-agent",
@@ -151,6 +163,7 @@ export const setupCommand: Command = {
       const v = stringOption(args, name);
       return v === undefined ? undefined : resolve(v);
     };
+    const varSize = stringOption(args, "var-size");
     const options: SetupOptions = {
       root: resolve(stringOption(args, "root") ?? "/"),
       paths: {
@@ -167,6 +180,7 @@ export const setupCommand: Command = {
       suite: stringOption(args, "suite"),
       mirror: stringOption(args, "mirror"),
       packages: listOption(args, "package"),
+      varSize: varSize === undefined ? undefined : parseVarSize(varSize),
       log: ctx.log,
     };
     if (process.getuid?.() !== 0 && options.root === "/" && !options.dryRun) {
