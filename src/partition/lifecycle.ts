@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { QmError } from "../core/errors.js";
 import { siblingBundle } from "../core/paths.js";
 import { collectSnapshot } from "../doctor/collect.js";
@@ -26,6 +27,7 @@ import {
 import { realPorts } from "./real-ports.js";
 import { type Adaptation, type RunState, readRunState, writeRunState } from "./runstate.js";
 import { directRuntime, type Runtime, systemdRuntime } from "./runtime.js";
+import { type NestedGenerator, nestedGenerator } from "./setup-plan.js";
 import { startSupervisor, stopSupervisor, supervisedPolicy, supervisorAlive } from "./supervisor.js";
 
 /**
@@ -462,6 +464,21 @@ export interface StatusReport {
   readonly oomFloor: string | null;
   /** Things wrong with a running partition (an OOM score moved, no supervisor). */
   readonly warnings: readonly string[];
+  /** What converts nested quadlets in the partition's tree; null when podman names no tree. */
+  readonly nestedGenerator: NestedGenerator | null;
+}
+
+/** The generator in the tree podman runs the partition from (only looked at, never followed). */
+function treeGenerator(rootfs: string): NestedGenerator | null {
+  if (rootfs === "") return null;
+  return nestedGenerator((p) => {
+    try {
+      lstatSync(join(rootfs, p));
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function readNumber(path: string): number | null {
@@ -570,6 +587,7 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
     pendingChanges: changes,
     ...limits,
     warnings: running ? warnings(observation, ctx.settings.oomScoreAdjust) : [],
+    nestedGenerator: c ? treeGenerator(c.rootfs) : null,
   };
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type PlannedEntry, planSetup, type SetupInputs } from "./setup-plan.js";
+import { nestedGenerator, type PlannedEntry, planSetup, type SetupInputs } from "./setup-plan.js";
 
 const inputs = (
   tree: Partial<SetupInputs["tree"]> = {},
@@ -16,6 +16,8 @@ const inputs = (
     oomHook: "OOM",
     startLimitHook: "SL",
     cgroupHook: "CG",
+    quadletBundle: "QUADLET",
+    quadletGenerator: "GENERATOR",
   },
   host: {
     osId: "debian",
@@ -38,6 +40,8 @@ const inputs = (
     subuid: null,
     subgid: null,
     hasBluechiAgent: true,
+    hasPodmanQuadlet: true,
+    hasNode: false,
     maskable: ["a.service", "b.service"],
     ...tree,
   },
@@ -125,6 +129,52 @@ describe("setup plan: every path, mode and link target", () => {
       when: { annotations: { "^org\\.containers\\.qm\\.start-limit$": ".+" } },
       stages: ["prestart"],
     });
+  });
+
+  test("nested quadlets: podman's generator, else qm-quadlet on the tree's Node.js, else a note", () => {
+    const generator = (plan: ReturnType<typeof planSetup>) =>
+      listing(plan.entries).filter((l) => /quadlet/.test(l));
+    assert.deepEqual(generator(planSetup(inputs({ hasPodmanQuadlet: true, hasNode: true }))), []);
+    const ours = planSetup(inputs({ podmanVersion: "4.3.1", hasPodmanQuadlet: false, hasNode: true }));
+    assert.deepEqual(generator(ours), [
+      "file /R/usr/lib/qm/dist/qm-quadlet.mjs 644",
+      "file /R/usr/lib/qm/share/systemd/qm-quadlet-generator 755",
+      "symlink /R/usr/lib/systemd/system-generators/qm-quadlet-generator -> /usr/lib/qm/share/systemd/qm-quadlet-generator",
+    ]);
+    assert.equal(content(ours, "/R/usr/lib/qm/dist/qm-quadlet.mjs"), "QUADLET");
+    assert.equal(content(ours, "/R/usr/lib/qm/share/systemd/qm-quadlet-generator"), "GENERATOR");
+    assert.ok(
+      ours.notes.includes(
+        "podman 4.3.1 in the tree has no quadlet: qm-quadlet converts nested quadlets (/usr/lib/systemd/system-generators/qm-quadlet-generator)",
+      ),
+    );
+    const none = planSetup(inputs({ podmanVersion: "4.3.1", hasPodmanQuadlet: false, hasNode: false }));
+    assert.deepEqual(generator(none), []);
+    assert.ok(none.notes.some((n) => /has no quadlet and the tree has no Node\.js/.test(n)));
+  });
+
+  test("the partition's generator, as qm status reports it", () => {
+    const tree = (...paths: string[]) => nestedGenerator((p) => paths.includes(p));
+    assert.deepEqual(
+      tree("usr/libexec/podman/quadlet", "usr/lib/systemd/system-generators/qm-quadlet-generator"),
+      {
+        kind: "podman",
+        path: "/usr/libexec/podman/quadlet",
+      },
+    );
+    assert.deepEqual(tree("usr/lib/podman/quadlet"), { kind: "podman", path: "/usr/lib/podman/quadlet" });
+    assert.deepEqual(
+      tree("usr/lib/systemd/system-generators/qm-quadlet-generator", "usr/lib/qm/dist/qm-quadlet.mjs"),
+      {
+        kind: "qm-quadlet",
+        path: "/usr/lib/systemd/system-generators/qm-quadlet-generator",
+      },
+    );
+    assert.deepEqual(tree("usr/lib/systemd/system-generators/qm-quadlet-generator"), {
+      kind: "none",
+      path: null,
+    });
+    assert.deepEqual(tree(), { kind: "none", path: null });
   });
 
   test("podman versions: transient_store from 4.4, oom_score_adj honoured from 4.5", () => {

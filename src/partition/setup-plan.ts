@@ -1,4 +1,5 @@
 import { dirname, join } from "node:path";
+import { PODMAN_QUADLETS } from "../rootfs/source.js";
 import { partitionAgentConf } from "./agent-conf.js";
 import {
   defaultStorageConf,
@@ -49,6 +50,9 @@ export interface ShippedFiles {
   readonly startLimitHook: string;
   /** The bundled oci-qm-partition-cgroups hook (a Node script). */
   readonly cgroupHook: string;
+  /** The bundled qm-quadlet and its generator wrapper (share/systemd/qm-quadlet-generator). */
+  readonly quadletBundle: string;
+  readonly quadletGenerator: string;
 }
 
 /** What setup read from the host and the tree before planning. */
@@ -79,6 +83,10 @@ export interface SetupInputs {
     readonly subuid: string | null;
     readonly subgid: string | null;
     readonly hasBluechiAgent: boolean;
+    /** The tree's podman has its own quadlet generator (podman 4.4 and later). */
+    readonly hasPodmanQuadlet: boolean;
+    /** The tree has Node.js (/usr/bin/node), which qm-quadlet runs on. */
+    readonly hasNode: boolean;
     /** Units of the tree that cannot work inside a partition (see MASKED_UNITS). */
     readonly maskable: readonly string[];
   };
@@ -113,6 +121,28 @@ export const MASKED_UNITS = [
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
 const START_LIMIT_HOOK = "/usr/libexec/qm/oci-qm-start-limit";
 const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
+/** qm-quadlet inside the tree, laid out as `make install` lays it out below $PREFIX/lib/qm. */
+export const TREE_QUADLET = {
+  bundle: "/usr/lib/qm/dist/qm-quadlet.mjs",
+  script: "/usr/lib/qm/share/systemd/qm-quadlet-generator",
+  link: "/usr/lib/systemd/system-generators/qm-quadlet-generator",
+} as const;
+
+/** What turns the partition's nested quadlets into units at its daemon-reload. */
+export interface NestedGenerator {
+  readonly kind: "podman" | "qm-quadlet" | "none";
+  /** Inside the partition. */
+  readonly path: string | null;
+}
+
+/** The partition's quadlet generator, from what the tree holds (`exists` answers for paths inside the tree). */
+export function nestedGenerator(exists: (pathInTree: string) => boolean): NestedGenerator {
+  const podman = PODMAN_QUADLETS.find((q) => exists(q));
+  if (podman) return { kind: "podman", path: `/${podman}` };
+  if (exists(TREE_QUADLET.link.slice(1)) && exists(TREE_QUADLET.bundle.slice(1)))
+    return { kind: "qm-quadlet", path: TREE_QUADLET.link };
+  return { kind: "none", path: null };
+}
 
 /** An OCI hook configuration selected by one annotation key. */
 function hookJson(path: string, annotation: string, stage: "prestart" | "precreate"): string {
@@ -295,6 +325,26 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   } else {
     notes.push(
       "bluechi-agent is not installed in the tree (its distribution does not ship it): the partition joins no BlueChi cluster",
+    );
+  }
+  const inTree = (p: string): string => join(paths.rootfs, p);
+  if (tree.hasPodmanQuadlet) {
+    // podman's own generator converts nested quadlets.
+  } else if (tree.hasNode) {
+    file(inTree(TREE_QUADLET.bundle), shipped.quadletBundle, "qm-quadlet, the partition's quadlet generator");
+    file(inTree(TREE_QUADLET.script), shipped.quadletGenerator, "qm-quadlet as a systemd generator", 0o755);
+    entries.push({
+      kind: "symlink",
+      path: inTree(TREE_QUADLET.link),
+      target: TREE_QUADLET.script,
+      why: "convert nested quadlets at the partition's daemon-reload",
+    });
+    notes.push(
+      `podman ${tree.podmanVersion ?? "?"} in the tree has no quadlet: qm-quadlet converts nested quadlets (${TREE_QUADLET.link})`,
+    );
+  } else {
+    notes.push(
+      `podman ${tree.podmanVersion ?? "?"} in the tree has no quadlet and the tree has no Node.js for qm-quadlet: nested quadlets in /etc/qm/containers/systemd are not converted (add nodejs to the tree)`,
     );
   }
   if (!versionAtLeast(tree.podmanVersion, 4, 5)) {

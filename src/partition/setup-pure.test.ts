@@ -224,6 +224,8 @@ describe("planSetup", () => {
       oomHook: share("qm/hooks/oci-qm-nested-oom-score-adj"),
       startLimitHook: share("qm/hooks/oci-qm-start-limit"),
       cgroupHook: "#!/usr/bin/env node\n",
+      quadletBundle: "QUADLET",
+      quadletGenerator: "GENERATOR",
     },
     host: {
       osId: "debian",
@@ -246,6 +248,8 @@ describe("planSetup", () => {
       subuid: null,
       subgid: null,
       hasBluechiAgent: true,
+      hasPodmanQuadlet: true,
+      hasNode: false,
       maskable: ["e2scrub_reap.service"],
       ...over,
     },

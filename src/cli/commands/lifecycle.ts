@@ -110,6 +110,14 @@ export function renderStatus(r: StatusReport): string {
       `  memory ${mib(r.usage.memoryBytes)} of ${r.usage.memoryMaxBytes ? mib(r.usage.memoryMaxBytes) : "no limit"}, tasks ${r.usage.tasks ?? "-"} of ${r.usage.tasksMax ?? "no limit"}, cpu ${r.usage.cpuSeconds?.toFixed(1) ?? "-"} s`,
     );
   }
+  if (r.nestedGenerator)
+    lines.push(
+      `  nested quadlets: ${
+        r.nestedGenerator.kind === "none"
+          ? "not converted (the tree has no quadlet generator)"
+          : `converted by ${r.nestedGenerator.kind === "podman" ? "podman's quadlet" : "qm-quadlet"} (${r.nestedGenerator.path})`
+      }`,
+    );
   if (r.lastEvent) lines.push(`  last supervisor event: ${r.lastEvent}`);
   lines.push(...r.warnings.map((w) => `  warning: ${w}`));
   if (r.restartPending || r.pendingChanges.length > 0) {
