@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -17,6 +17,7 @@ const skip =
   (spawnSync("podman", ["--version"]).status === 0 ? undefined : "podman is not installed") ??
   (spawnSync("mmdebstrap", ["--version"]).status === 0 ? undefined : "mmdebstrap is not installed");
 
+const repo = process.env.QM_REPO_ROOT ?? process.cwd();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("nested quadlets in the partition, started by its systemd", { skip }, () => {
@@ -57,6 +58,17 @@ describe("nested quadlets in the partition, started by its systemd", { skip }, (
     spawnSync("cp", ["/bin/busybox", join(rootfs, "bin/busybox")]);
     for (const applet of ["sh", "cat", "sleep", "env", "ls", "echo", "kill", "touch"])
       spawnSync("ln", ["-s", "busybox", join(rootfs, "bin", applet)]);
+    // A static unix-socket client and server for the IPC scenarios (test/fixtures/ipc/ipc.c).
+    ok(
+      spawnSync(
+        "gcc",
+        ["-static", "-O2", "-o", join(rootfs, "bin/ipc"), join(repo, "test/fixtures/ipc/ipc.c")],
+        {
+          encoding: "utf8",
+        },
+      ),
+      "gcc",
+    );
     ok(
       p.qm("image", "load", "--root", p.root, "--tag", "localhost/busybox:latest", rootfs),
       "image load dir",
@@ -166,5 +178,133 @@ describe("nested quadlets in the partition, started by its systemd", { skip }, (
     ok(systemctl("stop", "writer", "app-pod", "data-volume", "demo-network"), "stop");
     ok(systemctl("start", "writer"), "start again");
     await waitActive("writer");
+  });
+
+  test("the kvm sub-package: qm dropin install, qm restart, its nested unit is active", async () => {
+    // A stand-in for quay.io/qm-images/kvm, built by the host's podman (its own store) and saved as an oci-archive.
+    const tarball = join(p.root, "images/standin.tar");
+    ok(
+      spawnSync("tar", ["-C", join(p.root, "images/busybox"), "-cf", tarball, "."], { encoding: "utf8" }),
+      "tar",
+    );
+    ok(
+      p.podman("import", "--change", 'CMD ["/bin/sleep", "100000"]', tarball, "localhost/standin"),
+      "import",
+    );
+    const archive = join(p.root, "images/standin.oci.tar");
+    ok(p.podman("save", "--format", "oci-archive", "-o", archive, "localhost/standin"), "save");
+    const loaded = JSON.parse(
+      ok(
+        p.qm("image", "load", "--json", "--root", p.root, "--tag", "quay.io/qm-images/kvm:latest", archive),
+        "load",
+      ),
+    ) as { images: string[]; tag: string };
+    assert.equal(loaded.tag, "quay.io/qm-images/kvm:latest");
+    assert.equal(loaded.images.length, 1);
+    ok(p.qm("dropin", "install", "kvm", "--root", p.root), "dropin install kvm");
+    ok(p.qm("restart", "--root", p.root), "qm restart");
+    // WantedBy=multi-user.target: the partition's boot starts it.
+    await waitActive("kvm", 0, "kvm-container");
+    assert.equal(
+      ok(inside("podman", "inspect", "--format", "{{.ImageName}}", "kvm-container"), "inspect").trim(),
+      "quay.io/qm-images/kvm:latest",
+    );
+  });
+
+  test("upstream's nested OOM scores: OOMScoreAdjust= in nested units, and the 100-AddCAPA.conf drop-in", async () => {
+    for (const score of [1000, 100])
+      writeUnit(
+        `oom${score}.container`,
+        `[Container]\nImage=localhost/busybox:latest\nExec=/bin/sleep 100000\n[Service]\nOOMScoreAdjust=${score}\n`,
+      );
+    ok(systemctl("daemon-reload"), "daemon-reload");
+    const status = () =>
+      JSON.parse(ok(p.qm("status", "--json", "--root", p.root), "status")) as {
+        oomFloor: string | null;
+        ungrantedCapabilities: { capability: string; file: string }[];
+      };
+    const scores = async (score: number) => {
+      ok(systemctl("restart", `oom${score}`), `start oom${score}`);
+      const pid = await waitActive(`oom${score}`);
+      const conmon = ok(systemctl("show", "-P", "MainPID", `oom${score}`), "MainPID").trim();
+      return {
+        service: ok(inside("cat", `/proc/${conmon}/oom_score_adj`), "conmon").trim(),
+        container: ok(inside("cat", `/proc/${pid}/oom_score_adj`), "container").trim(),
+      };
+    };
+    // The unit's OOMScoreAdjust= applies to what systemd starts (podman, then conmon); every nested container's
+    // process gets 750 from the partition's containers.conf all the same.
+    assert.deepEqual(await scores(1000), { service: "1000", container: "750" });
+    // Lowering below the partition's 500 works only where the kernel records no floor (no CAP_SYS_RESOURCE).
+    if (status().oomFloor !== null) assert.deepEqual(await scores(100), { service: "100", container: "750" });
+    else assert.notEqual(systemctl("restart", "oom100").status, 0);
+    p.dropIn(
+      "100-AddCAPA.conf",
+      "[Container]\nDropCapability=\nDropCapability=sys_boot\nAddCapability=sys_resource\n",
+    );
+    ok(p.qm("restart", "--root", p.root), "qm restart");
+    const capEff = BigInt(
+      `0x${/^CapEff:\s*(\w+)$/m.exec(ok(inside("cat", "/proc/1/status"), "status"))?.[1]}`,
+    );
+    const granted = (capEff >> 24n) & 1n;
+    const ungranted = status().ungrantedCapabilities.map((c) => c.capability);
+    // Granted where the host holds CAP_SYS_RESOURCE; otherwise qm status names it, with the drop-in's file.
+    assert.equal(ungranted.includes("CAP_SYS_RESOURCE"), granted === 0n, `CapEff ${capEff.toString(16)}`);
+    assert.deepEqual(await scores(1000), { service: "1000", container: "750" });
+    p.dropIn("100-AddCAPA.conf", "");
+  });
+
+  test("IPC: an ASIL-side socket reaches a nested container through /run/ipc; two nested containers over /run", async (t) => {
+    // The ASIL side: a server on the host, its socket directory mounted into the partition by a drop-in
+    // (upstream's 10-extra-volume.conf, with this test's directory for the host's /run/ipc).
+    const ipcDir = join(p.root, "run-ipc");
+    mkdirSync(ipcDir, { recursive: true });
+    const server = spawn(join(p.root, "images/busybox/bin/ipc"), ["serve", join(ipcDir, "ipc.socket")], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    t.after(() => server.kill("SIGKILL"));
+    let heard = "";
+    server.stdout.setEncoding("utf8").on("data", (d: string) => {
+      heard += d;
+    });
+    p.dropIn("10-extra-volume.conf", `[Container]\nVolume=${ipcDir}/:/run/ipc/\n`);
+    ok(p.qm("restart", "--root", p.root), "qm restart");
+    writeUnit(
+      "ipc_client.container",
+      [
+        "[Container]",
+        "Image=localhost/busybox:latest",
+        "Volume=/run/ipc/:/run/ipc/",
+        'Exec=/bin/sh -c "/bin/ipc send /run/ipc/ipc.socket from-qm && exec sleep 100000"',
+        "",
+      ].join("\n"),
+    );
+    // QM to QM: both nested containers share the partition's /run (upstream's qm-to-qm scenario).
+    writeUnit(
+      "ipc_server.container",
+      "[Container]\nImage=localhost/busybox:latest\nVolume=/run/:/run/\nExec=/bin/ipc serve /run/ipc.sock\n",
+    );
+    writeUnit(
+      "ipc_peer.container",
+      [
+        "[Unit]",
+        "Requires=ipc_server.service",
+        "After=ipc_server.service",
+        "[Container]",
+        "Image=localhost/busybox:latest",
+        "Volume=/run/:/run/",
+        'Exec=/bin/sh -c "sleep 1; /bin/ipc send /run/ipc.sock from-peer && exec sleep 100000"',
+        "",
+      ].join("\n"),
+    );
+    ok(systemctl("daemon-reload"), "daemon-reload");
+    ok(systemctl("start", "ipc_client", "ipc_peer"), "start");
+    await waitActive("ipc_client");
+    await waitActive("ipc_peer");
+    for (let i = 0; i < 100 && !/received from-qm/.test(heard); i++) await sleep(100);
+    assert.match(heard, /^received from-qm$/m);
+    assert.match(ok(inside("journalctl", "--no-pager", "-u", "ipc_client"), "logs"), /got from-qm/);
+    assert.match(ok(inside("journalctl", "--no-pager", "-u", "ipc_server"), "logs"), /received from-peer/);
+    assert.match(ok(inside("journalctl", "--no-pager", "-u", "ipc_peer"), "logs"), /got from-peer/);
   });
 });
