@@ -213,7 +213,7 @@ describe("setup plan: every path, mode and link target", () => {
     const plan = planSetup(inputs({}, { selinux: false }));
     assert.equal(
       content(plan, "/usr/share/containers/systemd/qm.container.d/10-qm-no-selinux.conf"),
-      "# Written by qm setup: this host has no SELinux.\n[Container]\n# podman refuses label=nested without SELinux.\nSecurityLabelNested=false\n# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules.\nDropCapability=sys_module\n",
+      "# Written by qm setup: this host has no SELinux.\n[Container]\n# podman refuses label=nested without SELinux.\nSecurityLabelNested=false\n# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules (seccomp-no-rt.json\n# refuses them too, so a drop-in that resets DropCapability= does not give them back).\nDropCapability=sys_module\n",
     );
     assert.ok(!plan.entries.some((e) => e.path.includes("selinux/targeted")));
   });
@@ -278,5 +278,39 @@ describe("setup plan: every path, mode and link target", () => {
       /^Error: \/usr\/share\/containers\/seccomp\.json: not JSON/,
     );
     assert.throws(() => planSetup(inputs({ seccomp: "{" })), /^Error: the tree's seccomp\.json: not JSON/);
+  });
+
+  test("seccomp without SELinux: module syscalls refused with EPERM, even where the base allows them", () => {
+    const base = JSON.stringify({
+      defaultAction: "SCMP_ACT_ERRNO",
+      syscalls: [
+        { names: ["read", "init_module"], action: "SCMP_ACT_ALLOW" },
+        {
+          names: ["finit_module", "delete_module"],
+          action: "SCMP_ACT_ALLOW",
+          includes: { caps: ["CAP_SYS_MODULE"] },
+        },
+      ],
+    });
+    const rules = (selinux: boolean) =>
+      JSON.parse(content(planSetup(inputs({}, { seccomp: base, selinux })), "/I/seccomp-no-rt.json"))
+        .syscalls as {
+        names: string[];
+        action: string;
+        errnoRet?: number;
+      }[];
+    const without = rules(false);
+    assert.deepEqual(without[0]?.names, ["read"]);
+    assert.ok(!without.some((r) => r.action === "SCMP_ACT_ALLOW" && r.names.some((n) => /module/.test(n))));
+    assert.deepEqual(without.at(-1), {
+      names: ["init_module", "finit_module", "delete_module"],
+      action: "SCMP_ACT_ERRNO",
+      args: [],
+      errnoRet: 1,
+      errno: "EPERM",
+    });
+    const withSelinux = rules(true);
+    assert.deepEqual(withSelinux[0]?.names, ["read", "init_module"]);
+    assert.ok(!withSelinux.some((r) => r.action === "SCMP_ACT_ERRNO" && r.names.includes("init_module")));
   });
 });

@@ -8,7 +8,14 @@ import {
   nestedLimits,
 } from "./containers-conf.js";
 import { PODMAN_NPROC_CEILING } from "./direct-plan.js";
-import { minimalBaseProfile, noRealtimeProfile, parseProfile, renderProfile } from "./seccomp.js";
+import {
+  minimalBaseProfile,
+  noRealtimeProfile,
+  parseProfile,
+  renderProfile,
+  type SeccompProfile,
+  withoutModules,
+} from "./seccomp.js";
 import type { OwnedPaths } from "./state.js";
 import { ensureSubIds, hostSubIds, partitionSubIds } from "./subids.js";
 
@@ -190,15 +197,17 @@ function quadletFor(osId: string, versionId: string, text: string): { text: stri
 
 function seccompFor(inputs: SetupInputs): { content: string; note?: string } {
   const base = inputs.host.seccomp ?? inputs.tree.seccomp;
+  // Without SELinux, the filter keeps kernel modules out of the partition whatever a drop-in grants.
+  const modules = inputs.host.selinux ? (p: SeccompProfile) => p : withoutModules;
   if (base === null) {
     return {
-      content: renderProfile(noRealtimeProfile(minimalBaseProfile)),
+      content: renderProfile(modules(noRealtimeProfile(minimalBaseProfile))),
       note: "no containers seccomp.json on the host or in the tree: seccomp-no-rt.json only removes realtime scheduling",
     };
   }
   const source =
     inputs.host.seccomp !== null ? "/usr/share/containers/seccomp.json" : "the tree's seccomp.json";
-  return { content: renderProfile(noRealtimeProfile(parseProfile(base, source))) };
+  return { content: renderProfile(modules(noRealtimeProfile(parseProfile(base, source)))) };
 }
 
 /** Pure: everything `qm setup` writes, from what it read. */
@@ -248,14 +257,15 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
         "[Container]",
         "# podman refuses label=nested without SELinux.",
         "SecurityLabelNested=false",
-        "# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules.",
+        "# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules (seccomp-no-rt.json",
+        "# refuses them too, so a drop-in that resets DropCapability= does not give them back).",
         "DropCapability=sys_module",
         "",
       ].join("\n"),
       "no label=nested and no CAP_SYS_MODULE on a host without SELinux",
     );
     notes.push(
-      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container",
+      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container; seccomp-no-rt.json refuses init_module, finit_module and delete_module",
     );
   }
 

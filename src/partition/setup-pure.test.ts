@@ -275,7 +275,7 @@ describe("planSetup", () => {
       assert.ok(paths(plan).includes(p), p);
     }
     assert.deepEqual(plan.notes, [
-      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container",
+      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container; seccomp-no-rt.json refuses init_module, finit_module and delete_module",
     ]);
     assert.ok(paths(plan).includes("/usr/share/containers/systemd/qm.container.d/10-qm-no-selinux.conf"));
     assert.ok(
