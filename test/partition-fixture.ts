@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   existsSync,
@@ -11,7 +10,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { debianPackages, mmdebstrapArgv } from "../src/rootfs/source.js";
+import { debianPackages, mmdebstrapArgv, sourceFingerprint } from "../src/rootfs/source.js";
 import { distBin } from "./helpers.js";
 
 /**
@@ -42,7 +41,7 @@ export function cachedTreeTarball(): string {
     mirror: "http://deb.debian.org/debian",
     packages: [...debianPackages],
   };
-  const key = createHash("sha256").update(JSON.stringify(source)).digest("hex").slice(0, 12);
+  const key = sourceFingerprint(source).slice(0, 12);
   const tarball = join(CACHE, `${suite}-${key}.tar`);
   if (existsSync(tarball)) return tarball;
   mkdirSync(CACHE, { recursive: true });

@@ -3,6 +3,7 @@ import type { Program } from "./app.js";
 import { doctorCommand } from "./commands/doctor.js";
 import { dropinCommand } from "./commands/dropin.js";
 import { ffiCommand } from "./commands/ffi.js";
+import { imageCommand } from "./commands/image.js";
 import {
   configCommand,
   logsCommand,
@@ -27,6 +28,7 @@ export const qmProgram: Program = {
     logsCommand,
     configCommand,
     dropinCommand,
+    imageCommand,
     ffiCommand,
   ],
   footer:

@@ -136,7 +136,19 @@ export const ERRORS = {
     status: E.failure,
     summary: "processes of the partition are still alive after `qm stop`",
   },
-  QM_NOT_RUNNING: { status: E.hostNotReady, summary: "`qm ffi run` needs a running partition" },
+  QM_NOT_RUNNING: {
+    status: E.hostNotReady,
+    summary: "`qm ffi run` and `qm image load` need a running partition",
+  },
+  QM_IMAGE_SOURCE: {
+    status: E.failure,
+    summary: "the PATH of `qm image load` cannot be read, or is neither a file nor a directory",
+  },
+  QM_IMAGE_LOAD: {
+    status: E.commandFailed,
+    summary:
+      "podman inside the partition refused the image (not an archive it reads), or --tag was ambiguous",
+  },
   QM_DOCTOR_SNAPSHOT: {
     status: E.invalidConfig,
     summary: "the file of `qm doctor --snapshot FILE` is not a valid snapshot (located)",

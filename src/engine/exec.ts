@@ -3,7 +3,7 @@ import { constants } from "node:os";
 import { QmError } from "../core/errors.js";
 
 export interface RunOptions {
-  readonly input?: string | Buffer;
+  readonly input?: string | Buffer | NodeJS.ReadableStream;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   /** Past this, the program gets SIGTERM, and SIGKILL 2 s later if it is still there. */
@@ -88,7 +88,12 @@ export function run(file: string, args: readonly string[], options: RunOptions =
       child.stdout?.destroy();
       child.stderr?.destroy();
     });
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    if (typeof options.input === "string" || Buffer.isBuffer(options.input)) child.stdin?.end(options.input);
+    else if (options.input !== undefined && child.stdin) {
+      // A program that stops reading early (it failed) must not turn into an unhandled EPIPE.
+      child.stdin.on("error", () => {});
+      options.input.pipe(child.stdin);
+    }
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       const result: RunResult = {

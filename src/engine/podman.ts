@@ -74,6 +74,8 @@ export interface ContainerState {
   readonly restartCount: number;
   readonly exitCode: number;
   readonly error: string;
+  /** The host directory given as --rootfs ("" for a container from an image). */
+  readonly rootfs: string;
 }
 
 /** How long qm waits for podman to answer a question (QM_PODMAN_TIMEOUT, seconds; 30 by default). */
@@ -102,6 +104,7 @@ export async function inspectContainer(name: string): Promise<ContainerState | n
   const [c] = JSON.parse(r.stdout) as {
     Id: string;
     RestartCount?: number;
+    Rootfs?: string;
     State: {
       Status: string;
       Pid: number;
@@ -121,5 +124,6 @@ export async function inspectContainer(name: string): Promise<ContainerState | n
     restartCount: c.RestartCount ?? 0,
     exitCode: c.State.ExitCode,
     error: c.State.Error ?? "",
+    rootfs: c.Rootfs ?? "",
   };
 }

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
+import { join } from "node:path";
 import { QmError } from "../core/errors.js";
 import { siblingBundle } from "../core/paths.js";
 import { collectSnapshot } from "../doctor/collect.js";
@@ -26,6 +27,7 @@ import {
 import { realPorts } from "./real-ports.js";
 import { type Adaptation, type RunState, readRunState, writeRunState } from "./runstate.js";
 import { directRuntime, type Runtime, systemdRuntime } from "./runtime.js";
+import { type NestedGenerator, nestedGenerator } from "./setup-plan.js";
 import { startSupervisor, stopSupervisor, supervisedPolicy, supervisorAlive } from "./supervisor.js";
 import { mountVar, type VarStatus, varMountFor, varStatus } from "./var-image.js";
 
@@ -502,6 +504,21 @@ export interface StatusReport {
   readonly warnings: readonly string[];
   /** The partition's /var: bounded (a filesystem of its own) or on the host's root filesystem, and its usage. */
   readonly var: VarStatus;
+  /** What converts nested quadlets in the partition's tree; null when podman names no tree. */
+  readonly nestedGenerator: NestedGenerator | null;
+}
+
+/** The generator in the tree podman runs the partition from (only looked at, never followed). */
+function treeGenerator(rootfs: string): NestedGenerator | null {
+  if (rootfs === "") return null;
+  return nestedGenerator((p) => {
+    try {
+      lstatSync(join(rootfs, p));
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function readNumber(path: string): number | null {
@@ -611,6 +628,7 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
     ...limits,
     warnings: running ? warnings(observation, ctx.settings.oomScoreAdjust) : [],
     var: partitionVar(ctx),
+    nestedGenerator: c ? treeGenerator(c.rootfs) : null,
   };
 }
 

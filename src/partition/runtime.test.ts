@@ -92,6 +92,7 @@ class FakeHost {
       startedAt: "2026-12-05T05:00:00Z",
       restartCount: 0,
       exitCode: 0,
+      rootfs: "/usr/lib/qm/rootfs",
       error: "",
     });
     this.live.set(100, 500);

@@ -98,6 +98,33 @@ export function noRealtimeProfile(base: SeccompProfile): SeccompProfile {
   return profile;
 }
 
+/** Loading and unloading kernel modules. */
+export const moduleSyscalls = ["init_module", "finit_module", "delete_module"] as const;
+
+/**
+ * Pure: the profile with module loading and unloading refused (EPERM) whatever capabilities the partition holds.
+ * Without SELinux, only CAP_SYS_MODULE stands between the partition and the host kernel's modules, and a drop-in
+ * that resets DropCapability= (upstream's 100-AddCAPA.conf does) gives it back; a filter is not reset that way.
+ */
+export function withoutModules(profile: SeccompProfile): SeccompProfile {
+  const denied = new Set<string>(moduleSyscalls);
+  const syscalls: SyscallRule[] = [];
+  for (const rule of profile.syscalls) {
+    if (rule.action === "SCMP_ACT_ALLOW" && Array.isArray(rule.names)) {
+      const names = rule.names.filter((n) => !denied.has(n));
+      if (names.length > 0) syscalls.push({ ...rule, names });
+    } else syscalls.push(rule);
+  }
+  syscalls.push({
+    names: [...moduleSyscalls],
+    action: "SCMP_ACT_ERRNO",
+    args: [],
+    errnoRet: 1,
+    errno: "EPERM",
+  });
+  return { ...profile, syscalls };
+}
+
 /** Upstream writes the profile with `jq --tab`. */
 export function renderProfile(profile: SeccompProfile): string {
   return `${JSON.stringify(profile, null, "\t")}\n`;

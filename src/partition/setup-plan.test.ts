@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { type PlannedEntry, planSetup, type SetupInputs } from "./setup-plan.js";
+import { nestedGenerator, type PlannedEntry, planSetup, type SetupInputs } from "./setup-plan.js";
 
 const inputs = (
   tree: Partial<SetupInputs["tree"]> = {},
@@ -15,6 +15,8 @@ const inputs = (
     fileContexts: "FC",
     oomHook: "OOM",
     cgroupHook: "CG",
+    quadletBundle: "QUADLET",
+    quadletGenerator: "GENERATOR",
   },
   host: {
     osId: "debian",
@@ -37,6 +39,8 @@ const inputs = (
     subuid: null,
     subgid: null,
     hasBluechiAgent: true,
+    hasPodmanQuadlet: true,
+    hasNode: false,
     maskable: ["a.service", "b.service"],
     ...tree,
   },
@@ -117,6 +121,52 @@ describe("setup plan: every path, mode and link target", () => {
     );
   });
 
+  test("nested quadlets: podman's generator, else qm-quadlet on the tree's Node.js, else a note", () => {
+    const generator = (plan: ReturnType<typeof planSetup>) =>
+      listing(plan.entries).filter((l) => /quadlet/.test(l));
+    assert.deepEqual(generator(planSetup(inputs({ hasPodmanQuadlet: true, hasNode: true }))), []);
+    const ours = planSetup(inputs({ podmanVersion: "4.3.1", hasPodmanQuadlet: false, hasNode: true }));
+    assert.deepEqual(generator(ours), [
+      "file /R/usr/lib/qm/dist/qm-quadlet.mjs 644",
+      "file /R/usr/lib/qm/share/systemd/qm-quadlet-generator 755",
+      "symlink /R/usr/lib/systemd/system-generators/qm-quadlet-generator -> /usr/lib/qm/share/systemd/qm-quadlet-generator",
+    ]);
+    assert.equal(content(ours, "/R/usr/lib/qm/dist/qm-quadlet.mjs"), "QUADLET");
+    assert.equal(content(ours, "/R/usr/lib/qm/share/systemd/qm-quadlet-generator"), "GENERATOR");
+    assert.ok(
+      ours.notes.includes(
+        "podman 4.3.1 in the tree has no quadlet: qm-quadlet converts nested quadlets (/usr/lib/systemd/system-generators/qm-quadlet-generator)",
+      ),
+    );
+    const none = planSetup(inputs({ podmanVersion: "4.3.1", hasPodmanQuadlet: false, hasNode: false }));
+    assert.deepEqual(generator(none), []);
+    assert.ok(none.notes.some((n) => /has no quadlet and the tree has no Node\.js/.test(n)));
+  });
+
+  test("the partition's generator, as qm status reports it", () => {
+    const tree = (...paths: string[]) => nestedGenerator((p) => paths.includes(p));
+    assert.deepEqual(
+      tree("usr/libexec/podman/quadlet", "usr/lib/systemd/system-generators/qm-quadlet-generator"),
+      {
+        kind: "podman",
+        path: "/usr/libexec/podman/quadlet",
+      },
+    );
+    assert.deepEqual(tree("usr/lib/podman/quadlet"), { kind: "podman", path: "/usr/lib/podman/quadlet" });
+    assert.deepEqual(
+      tree("usr/lib/systemd/system-generators/qm-quadlet-generator", "usr/lib/qm/dist/qm-quadlet.mjs"),
+      {
+        kind: "qm-quadlet",
+        path: "/usr/lib/systemd/system-generators/qm-quadlet-generator",
+      },
+    );
+    assert.deepEqual(tree("usr/lib/systemd/system-generators/qm-quadlet-generator"), {
+      kind: "none",
+      path: null,
+    });
+    assert.deepEqual(tree(), { kind: "none", path: null });
+  });
+
   test("podman versions: transient_store from 4.4, oom_score_adj honoured from 4.5", () => {
     const hook = "/R/usr/libexec/qm/oci-qm-nested-oom-score-adj";
     const has = (v: string | null, path: string) =>
@@ -153,7 +203,7 @@ describe("setup plan: every path, mode and link target", () => {
     const plan = planSetup(inputs({}, { selinux: false }));
     assert.equal(
       content(plan, "/usr/share/containers/systemd/qm.container.d/10-qm-no-selinux.conf"),
-      "# Written by qm setup: this host has no SELinux.\n[Container]\n# podman refuses label=nested without SELinux.\nSecurityLabelNested=false\n# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules.\nDropCapability=sys_module\n",
+      "# Written by qm setup: this host has no SELinux.\n[Container]\n# podman refuses label=nested without SELinux.\nSecurityLabelNested=false\n# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules (seccomp-no-rt.json\n# refuses them too, so a drop-in that resets DropCapability= does not give them back).\nDropCapability=sys_module\n",
     );
     assert.ok(!plan.entries.some((e) => e.path.includes("selinux/targeted")));
   });
@@ -218,5 +268,39 @@ describe("setup plan: every path, mode and link target", () => {
       /^Error: \/usr\/share\/containers\/seccomp\.json: not JSON/,
     );
     assert.throws(() => planSetup(inputs({ seccomp: "{" })), /^Error: the tree's seccomp\.json: not JSON/);
+  });
+
+  test("seccomp without SELinux: module syscalls refused with EPERM, even where the base allows them", () => {
+    const base = JSON.stringify({
+      defaultAction: "SCMP_ACT_ERRNO",
+      syscalls: [
+        { names: ["read", "init_module"], action: "SCMP_ACT_ALLOW" },
+        {
+          names: ["finit_module", "delete_module"],
+          action: "SCMP_ACT_ALLOW",
+          includes: { caps: ["CAP_SYS_MODULE"] },
+        },
+      ],
+    });
+    const rules = (selinux: boolean) =>
+      JSON.parse(content(planSetup(inputs({}, { seccomp: base, selinux })), "/I/seccomp-no-rt.json"))
+        .syscalls as {
+        names: string[];
+        action: string;
+        errnoRet?: number;
+      }[];
+    const without = rules(false);
+    assert.deepEqual(without[0]?.names, ["read"]);
+    assert.ok(!without.some((r) => r.action === "SCMP_ACT_ALLOW" && r.names.some((n) => /module/.test(n))));
+    assert.deepEqual(without.at(-1), {
+      names: ["init_module", "finit_module", "delete_module"],
+      action: "SCMP_ACT_ERRNO",
+      args: [],
+      errnoRet: 1,
+      errno: "EPERM",
+    });
+    const withSelinux = rules(true);
+    assert.deepEqual(withSelinux[0]?.names, ["read", "init_module"]);
+    assert.ok(!withSelinux.some((r) => r.action === "SCMP_ACT_ERRNO" && r.names.includes("init_module")));
   });
 });

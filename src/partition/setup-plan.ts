@@ -1,4 +1,5 @@
 import { dirname, join } from "node:path";
+import { PODMAN_QUADLETS } from "../rootfs/source.js";
 import { partitionAgentConf } from "./agent-conf.js";
 import { dropInText, MOUNT_UNIT_DIR, mountUnitName, mountUnitText, VAR_IMAGE } from "./bounded-var.js";
 import {
@@ -8,7 +9,14 @@ import {
   nestedLimits,
 } from "./containers-conf.js";
 import { PODMAN_NPROC_CEILING } from "./direct-plan.js";
-import { minimalBaseProfile, noRealtimeProfile, parseProfile, renderProfile } from "./seccomp.js";
+import {
+  minimalBaseProfile,
+  noRealtimeProfile,
+  parseProfile,
+  renderProfile,
+  type SeccompProfile,
+  withoutModules,
+} from "./seccomp.js";
 import type { OwnedPaths } from "./state.js";
 import { ensureSubIds, hostSubIds, partitionSubIds } from "./subids.js";
 
@@ -49,6 +57,9 @@ export interface ShippedFiles {
   readonly oomHook: string;
   /** The bundled oci-qm-partition-cgroups hook (a Node script). */
   readonly cgroupHook: string;
+  /** The bundled qm-quadlet and its generator wrapper (share/systemd/qm-quadlet-generator). */
+  readonly quadletBundle: string;
+  readonly quadletGenerator: string;
 }
 
 /** What setup read from the host and the tree before planning. */
@@ -79,6 +90,10 @@ export interface SetupInputs {
     readonly subuid: string | null;
     readonly subgid: string | null;
     readonly hasBluechiAgent: boolean;
+    /** The tree's podman has its own quadlet generator (podman 4.4 and later). */
+    readonly hasPodmanQuadlet: boolean;
+    /** The tree has Node.js (/usr/bin/node), which qm-quadlet runs on. */
+    readonly hasNode: boolean;
     /** Units of the tree that cannot work inside a partition (see MASKED_UNITS). */
     readonly maskable: readonly string[];
   };
@@ -116,6 +131,28 @@ export const MASKED_UNITS = [
 ] as const;
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
 const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
+/** qm-quadlet inside the tree, laid out as `make install` lays it out below $PREFIX/lib/qm. */
+export const TREE_QUADLET = {
+  bundle: "/usr/lib/qm/dist/qm-quadlet.mjs",
+  script: "/usr/lib/qm/share/systemd/qm-quadlet-generator",
+  link: "/usr/lib/systemd/system-generators/qm-quadlet-generator",
+} as const;
+
+/** What turns the partition's nested quadlets into units at its daemon-reload. */
+export interface NestedGenerator {
+  readonly kind: "podman" | "qm-quadlet" | "none";
+  /** Inside the partition. */
+  readonly path: string | null;
+}
+
+/** The partition's quadlet generator, from what the tree holds (`exists` answers for paths inside the tree). */
+export function nestedGenerator(exists: (pathInTree: string) => boolean): NestedGenerator {
+  const podman = PODMAN_QUADLETS.find((q) => exists(q));
+  if (podman) return { kind: "podman", path: `/${podman}` };
+  if (exists(TREE_QUADLET.link.slice(1)) && exists(TREE_QUADLET.bundle.slice(1)))
+    return { kind: "qm-quadlet", path: TREE_QUADLET.link };
+  return { kind: "none", path: null };
+}
 
 /** An OCI hook configuration selected by one annotation key. */
 function hookJson(path: string, annotation: string, stage: "prestart" | "precreate"): string {
@@ -183,15 +220,17 @@ function quadletFor(osId: string, versionId: string, text: string): { text: stri
 
 function seccompFor(inputs: SetupInputs): { content: string; note?: string } {
   const base = inputs.host.seccomp ?? inputs.tree.seccomp;
+  // Without SELinux, the filter keeps kernel modules out of the partition whatever a drop-in grants.
+  const modules = inputs.host.selinux ? (p: SeccompProfile) => p : withoutModules;
   if (base === null) {
     return {
-      content: renderProfile(noRealtimeProfile(minimalBaseProfile)),
+      content: renderProfile(modules(noRealtimeProfile(minimalBaseProfile))),
       note: "no containers seccomp.json on the host or in the tree: seccomp-no-rt.json only removes realtime scheduling",
     };
   }
   const source =
     inputs.host.seccomp !== null ? "/usr/share/containers/seccomp.json" : "the tree's seccomp.json";
-  return { content: renderProfile(noRealtimeProfile(parseProfile(base, source))) };
+  return { content: renderProfile(modules(noRealtimeProfile(parseProfile(base, source)))) };
 }
 
 /** Pure: everything `qm setup` writes, from what it read. */
@@ -241,14 +280,15 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
         "[Container]",
         "# podman refuses label=nested without SELinux.",
         "SecurityLabelNested=false",
-        "# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules.",
+        "# Without SELinux policy, CAP_SYS_MODULE would let the partition load kernel modules (seccomp-no-rt.json",
+        "# refuses them too, so a drop-in that resets DropCapability= does not give them back).",
         "DropCapability=sys_module",
         "",
       ].join("\n"),
       "no label=nested and no CAP_SYS_MODULE on a host without SELinux",
     );
     notes.push(
-      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container",
+      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container; seccomp-no-rt.json refuses init_module, finit_module and delete_module",
     );
   }
 
@@ -327,6 +367,26 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
   } else {
     notes.push(
       "bluechi-agent is not installed in the tree (its distribution does not ship it): the partition joins no BlueChi cluster",
+    );
+  }
+  const inTree = (p: string): string => join(paths.rootfs, p);
+  if (tree.hasPodmanQuadlet) {
+    // podman's own generator converts nested quadlets.
+  } else if (tree.hasNode) {
+    file(inTree(TREE_QUADLET.bundle), shipped.quadletBundle, "qm-quadlet, the partition's quadlet generator");
+    file(inTree(TREE_QUADLET.script), shipped.quadletGenerator, "qm-quadlet as a systemd generator", 0o755);
+    entries.push({
+      kind: "symlink",
+      path: inTree(TREE_QUADLET.link),
+      target: TREE_QUADLET.script,
+      why: "convert nested quadlets at the partition's daemon-reload",
+    });
+    notes.push(
+      `podman ${tree.podmanVersion ?? "?"} in the tree has no quadlet: qm-quadlet converts nested quadlets (${TREE_QUADLET.link})`,
+    );
+  } else {
+    notes.push(
+      `podman ${tree.podmanVersion ?? "?"} in the tree has no quadlet and the tree has no Node.js for qm-quadlet: nested quadlets in /etc/qm/containers/systemd are not converted (add nodejs to the tree)`,
     );
   }
   if (!versionAtLeast(tree.podmanVersion, 4, 5)) {

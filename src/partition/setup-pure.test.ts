@@ -223,6 +223,8 @@ describe("planSetup", () => {
       fileContexts: share("qm/file_contexts"),
       oomHook: share("qm/hooks/oci-qm-nested-oom-score-adj"),
       cgroupHook: "#!/usr/bin/env node\n",
+      quadletBundle: "QUADLET",
+      quadletGenerator: "GENERATOR",
     },
     host: {
       osId: "debian",
@@ -245,6 +247,8 @@ describe("planSetup", () => {
       subuid: null,
       subgid: null,
       hasBluechiAgent: true,
+      hasPodmanQuadlet: true,
+      hasNode: false,
       maskable: ["e2scrub_reap.service"],
       ...over,
     },
@@ -270,7 +274,7 @@ describe("planSetup", () => {
       assert.ok(paths(plan).includes(p), p);
     }
     assert.deepEqual(plan.notes, [
-      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container",
+      "no SELinux on this host: SecurityLabelNested=false and DropCapability=sys_module in a drop-in beside qm.container; seccomp-no-rt.json refuses init_module, finit_module and delete_module",
     ]);
     assert.ok(paths(plan).includes("/usr/share/containers/systemd/qm.container.d/10-qm-no-selinux.conf"));
     assert.ok(

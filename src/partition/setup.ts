@@ -22,6 +22,7 @@ import {
   dnfArgv,
   fedoraPackages,
   mmdebstrapArgv,
+  PODMAN_QUADLETS,
   type RootfsSource,
   sourceFingerprint,
 } from "../rootfs/source.js";
@@ -217,6 +218,8 @@ async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Pr
       fileContexts: shipped("qm/file_contexts"),
       oomHook: shipped("qm/hooks/oci-qm-nested-oom-score-adj"),
       cgroupHook: bundle("oci-qm-partition-cgroups"),
+      quadletBundle: bundle("qm-quadlet"),
+      quadletGenerator: shipped("systemd/qm-quadlet-generator"),
     },
     host: {
       osId: os.ID ?? "",
@@ -248,6 +251,8 @@ async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Pr
       hasBluechiAgent: ["usr/lib/systemd/system", "lib/systemd/system"].some((d) =>
         fs.exists(inTree(join(d, "bluechi-agent.service"))),
       ),
+      hasPodmanQuadlet: PODMAN_QUADLETS.some((q) => fs.exists(inTree(q))),
+      hasNode: fs.exists(inTree("usr/bin/node")),
     },
   };
 }

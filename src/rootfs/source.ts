@@ -42,6 +42,8 @@ export const fedoraPackages = [
 ] as const;
 /** Installed in the tree when its distribution ships it (BlueChi is not in Debian). */
 export const optionalPackages = ["bluechi-agent"] as const;
+/** Where a podman with quadlet (4.4 and later) keeps it. */
+export const PODMAN_QUADLETS = ["usr/libexec/podman/quadlet", "usr/lib/podman/quadlet"] as const;
 
 export function defaultMirror(osId: string): string {
   return osId === "ubuntu" ? "http://archive.ubuntu.com/ubuntu" : "http://deb.debian.org/debian";
@@ -50,7 +52,8 @@ export function defaultMirror(osId: string): string {
 /**
  * mmdebstrap in root mode, no mounts inside the tree (chroot/mount skipped: nothing of the host's /dev, /proc or /sys
  * is ever bound into it; device nodes are created with mknod), without docs, man pages and locales.
- * bluechi-agent is added by a hook only where the suite has it, so one command line serves every suite.
+ * bluechi-agent is added by a hook only where the suite has it, and Node.js only where the suite's podman has no
+ * quadlet (before 4.4, e.g. Debian 12), for qm-quadlet to convert nested quadlets: one command line serves every suite.
  */
 export function mmdebstrapArgv(
   source: Extract<RootfsSource, { kind: "mmdebstrap" }>,
@@ -66,6 +69,7 @@ export function mmdebstrapArgv(
     "--dpkgopt=path-exclude=/usr/share/locale/*",
     `--include=${source.packages.join(",")}`,
     `--customize-hook=for p in ${optional}; do if chroot "$1" apt-cache show "$p" >/dev/null 2>&1; then chroot "$1" apt-get install -y "$p"; fi; done`,
+    `--customize-hook=${PODMAN_QUADLETS.map((q) => `[ -e "$1/${q}" ] ||`).join(" ")} chroot "$1" apt-get install -y --no-install-recommends nodejs`,
     source.suite,
     target,
     source.mirror,
@@ -85,9 +89,21 @@ export function dnfArgv(source: Extract<RootfsSource, { kind: "dnf" }>, target: 
   ];
 }
 
-/** Identity of a build: the same inputs give the same tree, so a rerun skips the build. */
+/**
+ * Identity of a build: the same inputs and the same recipe give the same tree, so a rerun skips the build; a changed
+ * recipe (the builder's command line) builds the tree again.
+ */
 export function sourceFingerprint(source: RootfsSource): string {
-  return createHash("sha256").update(JSON.stringify(source)).digest("hex").slice(0, 16);
+  const recipe =
+    source.kind === "mmdebstrap"
+      ? mmdebstrapArgv(source, "TARGET")
+      : source.kind === "dnf"
+        ? dnfArgv(source, "TARGET")
+        : [];
+  return createHash("sha256")
+    .update(JSON.stringify([source, recipe]))
+    .digest("hex")
+    .slice(0, 16);
 }
 
 export function describeSource(source: RootfsSource): string {

@@ -161,6 +161,47 @@ nested_checks() {
   timeout 120 podman exec qm podman rm -f -t 0 nested
 }
 
+# workload_checks PREFIX: a nested quadlet the upstream way (unit in /etc/qm/containers/systemd, daemon-reload and
+# start inside the partition), its image put into the partition's storage by qm image load (no registry).
+nested_pid() { podman exec qm podman inspect --format '{{.State.Pid}}' "$1" 2>/dev/null; }
+wait_nested() { # UNIT CONTAINER NOT_PID: prints the container's PID once the unit is active with another PID
+  local i pid
+  for i in $(seq 1 300); do
+    pid=$(nested_pid "$2")
+    if [[ $(podman exec qm systemctl is-active "$1" 2>/dev/null) == active && -n $pid && $pid != 0 && $pid != "$3" ]]; then
+      echo "$pid"
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+workload_checks() {
+  local p=$1 pid pid2 pid3 t0 units=/etc/qm/containers/systemd
+  nested_rootfs
+  check_said "$p: qm image load of a root filesystem" qm image load --tag localhost/busybox:latest /var/qm/tmp/nested-rootfs
+  expect "$p: qm status names podman's quadlet as the partition's generator" podman \
+    "$(qm status --json | node -e 'console.log(JSON.parse(require("fs").readFileSync(0, "utf8")).nestedGenerator?.kind)')"
+  mkdir -p "$units"
+  printf '[Container]\nImage=localhost/busybox:latest\nExec=/bin/sleep 4242\n[Service]\nRestart=always\nRestartSec=1\n' \
+    >"$units/vmweb.container"
+  t0=$(date +%s%N)
+  check_said "$p: nested quadlet: daemon-reload in the partition" podman exec qm systemctl daemon-reload
+  check_said "$p: nested quadlet: systemctl start in the partition" podman exec qm systemctl start vmweb
+  pid=$(wait_nested vmweb systemd-vmweb 0)
+  note "$p: nested quadlet: daemon-reload + start to running in $((($(date +%s%N) - t0) / 1000000)) ms"
+  expect "$p: nested quadlet: container oom_score_adj" 750 "$(podman exec qm cat "/proc/$pid/oom_score_adj" 2>&1)"
+  check_said "$p: nested quadlet: systemctl restart" podman exec qm systemctl restart vmweb
+  pid2=$(wait_nested vmweb systemd-vmweb "$pid")
+  expect "$p: nested quadlet: a new container after restart" yes "$([[ -n $pid2 ]] && echo yes || echo no)"
+  podman exec qm kill -9 "$pid2"
+  pid3=$(wait_nested vmweb systemd-vmweb "$pid2")
+  expect "$p: nested quadlet: Restart= after kill -9" yes "$([[ -n $pid3 ]] && echo yes || echo no)"
+  podman exec qm systemctl stop vmweb
+  rm -f "$units/vmweb.container"
+  podman exec qm systemctl daemon-reload
+}
+
 # restart_checks PREFIX
 restart_checks() {
   local p=$1 before after
@@ -373,6 +414,7 @@ fi
 t=$(date +%s)
 cgroup_checks "podman quadlet"
 nested_checks "podman quadlet"
+workload_checks "podman quadlet"
 restart_checks "podman quadlet"
 dropin_checks "podman quadlet"
 qmctl_checks

@@ -121,6 +121,14 @@ export function renderStatus(r: StatusReport): string {
     );
   }
   lines.push(`  /var: ${renderVar(r.var)}`);
+  if (r.nestedGenerator)
+    lines.push(
+      `  nested quadlets: ${
+        r.nestedGenerator.kind === "none"
+          ? "not converted (the tree has no quadlet generator)"
+          : `converted by ${r.nestedGenerator.kind === "podman" ? "podman's quadlet" : "qm-quadlet"} (${r.nestedGenerator.path})`
+      }`,
+    );
   if (r.lastEvent) lines.push(`  last supervisor event: ${r.lastEvent}`);
   lines.push(...r.warnings.map((w) => `  warning: ${w}`));
   if (r.restartPending || r.pendingChanges.length > 0) {
