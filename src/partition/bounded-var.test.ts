@@ -104,6 +104,8 @@ describe("setup plan with a bounded /var", () => {
       fileContexts: "",
       oomHook: "",
       cgroupHook: "",
+      quadletBundle: "",
+      quadletGenerator: "",
     },
     host: {
       osId: "debian",
@@ -125,6 +127,8 @@ describe("setup plan with a bounded /var", () => {
       subuid: null,
       subgid: null,
       hasBluechiAgent: false,
+      hasPodmanQuadlet: true,
+      hasNode: false,
       maskable: [],
     },
   };
