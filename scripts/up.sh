@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bring a QM partition up on a fresh machine, as root, on embedded defaults: host packages, build and install qm
 # (PREFIX, default /usr/local), diagnose the host, build the partition (qm setup), start it (qm start), run a
-# nested container inside it, and print its status. Every step is idempotent: running it again changes nothing
+# nested workload inside it as a quadlet, and print its status. Every step is idempotent: running it again changes nothing
 # and leaves the partition running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,14 +28,21 @@ step "qm setup --var-size $var_size"
 "$qm" setup --var-size "$var_size"
 step "qm start"
 "$qm" start
-step "a nested container inside the partition"
-# No image registry is needed: the nested container's root is a directory with a static busybox, placed in the
-# partition's /var/tmp (the host's /var/qm/tmp).
-nested=/var/qm/tmp/qm-demo-rootfs
-mkdir -p "$nested/bin"
-cp /bin/busybox "$nested/bin/busybox"
-ln -sf busybox "$nested/bin/sh"
-podman exec qm podman run --rm --network none --rootfs /var/tmp/qm-demo-rootfs /bin/sh -c \
-  'echo "hello from a nested container, oom_score_adj $(cat /proc/self/oom_score_adj)"'
+step "a nested workload, the upstream way"
+# No image registry is needed: qm image load turns a directory with a static busybox into an image in the
+# partition's own storage. The unit goes where upstream puts nested quadlets (the partition's
+# /etc/containers/systemd); the partition's systemd converts it at daemon-reload and starts it.
+image=/var/lib/qm/demo-image
+mkdir -p "$image/bin"
+cp /bin/busybox "$image/bin/busybox"
+ln -sf busybox "$image/bin/sleep"
+"$qm" image load --tag localhost/qm-demo:latest "$image"
+mkdir -p /etc/qm/containers/systemd
+printf '[Unit]\nDescription=qm demo workload\n\n[Container]\nImage=localhost/qm-demo:latest\nExec=/bin/sleep infinity\n' \
+  >/etc/qm/containers/systemd/qm-demo.container
+podman exec qm systemctl daemon-reload
+podman exec qm systemctl start qm-demo
+# shellcheck disable=SC2016 # expanded inside the partition
+podman exec qm sh -c 'echo "qm-demo.service: $(systemctl is-active qm-demo), container oom_score_adj $(cat /proc/$(podman inspect --format "{{.State.Pid}}" systemd-qm-demo)/oom_score_adj)"'
 step "qm status"
 "$qm" status

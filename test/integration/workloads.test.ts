@@ -201,6 +201,11 @@ describe("nested quadlets in the partition, started by its systemd", { skip }, (
     ) as { images: string[]; tag: string };
     assert.equal(loaded.tag, "quay.io/qm-images/kvm:latest");
     assert.equal(loaded.images.length, 1);
+    // The same image as an OCI layout directory, streamed as a tar.
+    const layout = join(p.root, "images/standin.oci");
+    ok(p.podman("save", "--format", "oci-dir", "-o", layout, "localhost/standin"), "save oci-dir");
+    ok(p.qm("image", "load", "--root", p.root, "--tag", "localhost/from-layout:1", layout), "load oci-dir");
+    ok(inside("podman", "image", "exists", "localhost/from-layout:1"), "image from the layout");
     ok(p.qm("dropin", "install", "kvm", "--root", p.root), "dropin install kvm");
     ok(p.qm("restart", "--root", p.root), "qm restart");
     // WantedBy=multi-user.target: the partition's boot starts it.
