@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   renameSync,
   rmSync,
@@ -52,6 +53,10 @@ export function cachedTreeTarball(): string {
   });
   if (r.status !== 0) throw new Error(`mmdebstrap failed: ${r.stderr.slice(-3000)}`);
   renameSync(partial, tarball);
+  // Trees from earlier recipes are never used again: keep one per suite.
+  for (const name of readdirSync(CACHE))
+    if (new RegExp(`^${suite}-[0-9a-f]{12}\\.tar$`).test(name) && join(CACHE, name) !== tarball)
+      rmSync(join(CACHE, name), { force: true });
   return tarball;
 }
 

@@ -91,14 +91,20 @@ describe("podmanCompat", () => {
     }
   });
 
-  it("4.3.9: a container removes its cid file after the podman rm that leaves it", () => {
+  it("4.3.9: a container removes its cid file after the podman rm that leaves it, and a stale one first", () => {
     const r = compat(WEB, "web.container", "4.3.9");
     assert.deepEqual(service(r.text, "ExecStopPost"), [
       "-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid",
       "-/bin/rm -f %t/%N.cid",
     ]);
-    // Only that line is added.
-    assert.equal(r.text.replace("ExecStopPost=-/bin/rm -f %t/%N.cid\n", ""), r.before);
+    assert.match(r.text, /^\[Service\]\nExecStartPre=-\/bin\/rm -f %t\/%N\.cid\n/m);
+    // Only those lines are added.
+    assert.equal(
+      r.text
+        .replace("ExecStopPost=-/bin/rm -f %t/%N.cid\n", "")
+        .replace("ExecStartPre=-/bin/rm -f %t/%N.cid\n", ""),
+      r.before,
+    );
   });
 
   it("the cid file is the unit's own: %N follows ServiceName= and template instances; ContainerName= does not matter", () => {
@@ -115,12 +121,16 @@ describe("podmanCompat", () => {
     }
   });
 
-  it("a pod removes its pod id file after stopping", () => {
-    const r = compat({ "p.pod": "[Pod]\n" }, "p.pod", "4.3.1");
+  it("a pod removes its pod id file after stopping, and before its pod create", () => {
+    const r = compat({ "p.pod": "[Service]\nExecStartPre=/bin/true\n[Pod]\n" }, "p.pod", "4.3.1");
     assert.deepEqual(service(r.text, "ExecStopPost"), [
       "/usr/bin/podman pod rm --pod-id-file=%t/%N.pod-id --ignore --force",
       "-/bin/rm -f %t/%N.pod-id",
     ]);
+    const pre = service(r.text, "ExecStartPre");
+    assert.equal(pre[0], "-/bin/rm -f %t/%N.pod-id");
+    assert.equal(pre.length, 3);
+    assert.match(pre[2] as string, /^\/usr\/bin\/podman pod create .*--pod-id-file=%t\/%N\.pod-id /);
   });
 
   it("a volume is created unless it exists, without --ignore, its words kept", () => {

@@ -5,8 +5,9 @@
  * default output stays podman 5.4's quadlet's, byte for byte.
  *
  * What podman 4.3.1 does differently, measured (docs/quadlet.md, "Podman before 4.4"):
- * - `podman rm --cidfile` and `podman pod rm --pod-id-file` leave the file behind, and the next
- *   `podman run --cidfile` / `pod create --pod-id-file` refuses to start while it exists;
+ * - `podman rm --cidfile` and `podman pod rm --pod-id-file` leave the file behind (so does a failed
+ *   `pod create`), and the next `podman run --cidfile` / `pod create --pod-id-file` refuses to start while
+ *   it exists;
  * - `volume create` and `network create` have no `--ignore`;
  * - a few options that keys produce do not exist (UNSUPPORTED): warned about, left as they are.
  */
@@ -104,11 +105,18 @@ const lastWords = (service: UnitFile, key: string): string[] | undefined => {
   return line === undefined ? undefined : trySplit(line.value, ARGS_FLAGS);
 };
 
-/** `ExecStopPost=-/bin/rm -f FILE` for the file given as `FLAG=FILE` in the command of `key`. */
-function removeFileAfterStop(service: UnitFile, key: string, flag: string): void {
+/**
+ * For the file given as `FLAG=FILE` in the command of `key`: `ExecStopPost=-/bin/rm -f FILE` last, so a stop
+ * removes it as podman 4.4 does, and `ExecStartPre=-/bin/rm -f FILE` first, for the file a failed start or stop
+ * left (systemd skips the rest of ExecStopPost= after a failing `pod rm`). The create commands say `--replace`:
+ * the file is the unit's own.
+ */
+function removeStaleFile(service: UnitFile, key: string, flag: string): void {
   const word = lastWords(service, key)?.find((w) => w.startsWith(`${flag}=`));
-  if (word !== undefined)
-    service.addCmdline(SERVICE, "ExecStopPost", ["-/bin/rm", "-f", word.slice(flag.length + 1)]);
+  if (word === undefined) return;
+  const rm = ["-/bin/rm", "-f", word.slice(flag.length + 1)];
+  service.addCmdline(SERVICE, "ExecStopPost", rm);
+  service.prependLine(SERVICE, "ExecStartPre", escapeWords(rm));
 }
 
 /** Replace `KIND create --ignore ... NAME` by a create that runs only when `KIND exists NAME` fails. */
@@ -172,9 +180,9 @@ export function podmanCompat(
         `Warning: ${unitName}: Notify=healthy needs podman 4.4 or later (podman ${version} has no --sdnotify=healthy)`,
       );
     }
-    removeFileAfterStop(copy, "ExecStart", "--cidfile");
+    removeStaleFile(copy, "ExecStart", "--cidfile");
   } else if (type === "pod") {
-    removeFileAfterStop(copy, "ExecStartPre", "--pod-id-file");
+    removeStaleFile(copy, "ExecStartPre", "--pod-id-file");
   } else if (type === "volume" || type === "network") {
     createUnlessExists(copy, type);
   }

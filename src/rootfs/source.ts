@@ -19,12 +19,16 @@ export type RootfsSource =
   | { readonly kind: "tar"; readonly file: string; readonly fingerprint: string }
   | { readonly kind: "dir"; readonly dir: string; readonly fingerprint: string };
 
-/** Debian/Ubuntu tree (issue: systemd, systemd-sysv, dbus, podman, runc/crun, procps, iproute2). */
+/**
+ * Debian/Ubuntu tree: systemd, dbus, podman with both runtimes, procps, iproute2, and catatonit, which podman
+ * only recommends but runs as every pod's infra process (without it `pod create` fails).
+ */
 export const debianPackages = [
   "systemd",
   "systemd-sysv",
   "dbus",
   "podman",
+  "catatonit",
   "runc",
   "crun",
   "procps",

@@ -259,6 +259,8 @@ function round(p: Podman, out: string): Round {
     });
     return { ok: r.status === 0 || ignoreFailure, stderr: r.stderr };
   };
+  // systemd runs a key's commands in order and skips the rest after one fails that has no `-` prefix.
+  const stop = (unit: string, lines: readonly string[]) => lines.every((line) => exec(unit, line).ok);
   const services = ORDER.map(([file, unit]) => ({
     unit,
     cmds: commands(readFileSync(join(out, file), "utf8")),
@@ -275,11 +277,12 @@ function round(p: Podman, out: string): Round {
     }
     if (ok) started.push(unit);
     // A service that failed to start gets its ExecStopPost= at once, as systemd runs it.
-    else for (const line of cmds.ExecStopPost ?? []) exec(unit, line);
+    else stop(unit, cmds.ExecStopPost ?? []);
   }
   for (const { unit, cmds } of [...services].reverse()) {
     if (!started.includes(unit)) continue;
-    for (const line of [...(cmds.ExecStop ?? []), ...(cmds.ExecStopPost ?? [])]) exec(unit, line);
+    stop(unit, cmds.ExecStop ?? []);
+    stop(unit, cmds.ExecStopPost ?? []);
   }
   return { failed };
 }
@@ -300,6 +303,17 @@ describe("qm-quadlet services on podman before 4.4 (the host's podman)", { skip:
     assert.deepEqual(readdirSync(join(p.dir, "run")).sort(), ["grp-pod.pid"]);
     // The version came from the host's podman, through the wrapper.
     assert.match(readFileSync(join(out, "web.service"), "utf8"), /^ExecStopPost=-\/bin\/rm -f %t\/%N\.cid$/m);
+  });
+
+  it("a cid or pod id file that a failed start or stop left does not block the next start", (t) => {
+    const p = isolatedPodman(t);
+    const out = join(p.dir, "out");
+    generate(p, out, true);
+    // What a failed `pod create` leaves (an empty file), after which systemd skips the rest of ExecStopPost=.
+    mkdirSync(join(p.dir, "run"), { recursive: true });
+    for (const file of ["grp-pod.pod-id", "web.cid"]) writeFileSync(join(p.dir, "run", file), "");
+    assert.deepEqual(round(p, out).failed, {});
+    assert.deepEqual(readdirSync(join(p.dir, "run")).sort(), ["grp-pod.pid"]);
   });
 
   it("without it (podman 5.4's services), the second start of each kind fails on this podman", (t) => {
