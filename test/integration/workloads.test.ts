@@ -175,8 +175,8 @@ describe("nested quadlets in the partition, started by its systemd", { skip }, (
       "demo",
     );
     assert.equal(
-      ok(inside("podman", "inspect", "--format", "{{.PodName}}", "systemd-writer"), "pod").trim(),
-      "app",
+      ok(inside("podman", "container", "inspect", "--format", "{{.Pod}}", "systemd-writer"), "pod").trim(),
+      ok(inside("podman", "pod", "inspect", "--format", "{{.Id}}", "app"), "pod id").trim(),
     );
     for (const instance of ["one", "two"])
       await waitActive(`echo@${instance}`, 0, `systemd-echo_${instance}`);
