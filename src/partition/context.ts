@@ -80,8 +80,11 @@ function hashFile(path: string): string {
 }
 
 export function loadContext(root: string): PartitionContext {
-  const unit = loadEffectiveUnit(root, UNIT);
-  const generated = generateService(root, UNIT, MACHINE_DEVICES);
+  return contextOf(root, loadEffectiveUnit(root, UNIT), generateService(root, UNIT, MACHINE_DEVICES));
+}
+
+/** The context of a unit and the service generated from it. */
+export function contextOf(root: string, unit: Unit, generated: GeneratedService): PartitionContext {
   const serviceName = runtimeUnitName(root, generated.serviceName);
   const service = { ...generated, serviceName };
   return {
