@@ -91,9 +91,8 @@ function hostLimits(ctx: PartitionContext, facts: HostFacts): HostLimits {
   };
 }
 
-export async function start(o: LifecycleOptions): Promise<StartReport> {
+export async function start(o: LifecycleOptions, ctx = loadContext(o.root)): Promise<StartReport> {
   const started = Date.now();
-  const ctx = loadContext(o.root);
   // Only what planning needs: podman's version, not every builder's (each --version is a process start).
   const facts = hostFacts(await collectSnapshot({ versions: ["podman"], probes: false }));
   return runtime(systemdMode(o.root)).start(ctx, {
@@ -114,8 +113,7 @@ export interface StopReport {
   readonly removed: readonly string[];
 }
 
-export async function stop(o: LifecycleOptions): Promise<StopReport> {
-  const ctx = loadContext(o.root);
+export async function stop(o: LifecycleOptions, ctx = loadContext(o.root)): Promise<StopReport> {
   const serviceName = ctx.serviceName;
   const rt = runtime(systemdMode(o.root));
   const runState = readRunState(serviceName);

@@ -183,9 +183,10 @@ export const restartCommand: Command = {
   examples: ["qm restart"],
   run: async (ctx) => {
     const o = options(ctx);
-    loadContext(o.root); // refuse an invalid configuration before stopping a working partition
-    const stopped = await stop(o);
-    const started = await start(o);
+    // Loaded once, before anything stops: an invalid configuration is refused while the partition still works.
+    const partition = loadContext(o.root);
+    const stopped = await stop(o, partition);
+    const started = await start(o, partition);
     return { data: { stopped, started }, text: () => `${renderStop(stopped)}\n${renderStart(started)}` };
   },
 };
