@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { type GeneratedService, generateService, loadEffectiveUnit } from "../quadlet/index.js";
 import type { Unit } from "../unit/unit.js";
 import { expandSpecifiers } from "../unit/values.js";
@@ -98,14 +98,4 @@ export function contextOf(root: string, unit: Unit, generated: GeneratedService)
     configHash: configHash(service.text),
     sources: unit.sources.map((path) => ({ path, sha256: hashFile(path) })),
   };
-}
-
-/** systemd is PID 1 on this machine and the tree is the machine's own: systemd runs the partition. */
-export function systemdMode(root: string): boolean {
-  if (root !== "/") return false;
-  try {
-    return readFileSync("/proc/1/comm", "utf8").trim() === "systemd" && existsSync("/run/systemd/system");
-  } catch {
-    return false;
-  }
 }

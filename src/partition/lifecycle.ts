@@ -3,13 +3,13 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { QmError } from "../core/errors.js";
 import { siblingBundle } from "../core/paths.js";
-import { collectSnapshot } from "../doctor/collect.js";
-import { type HostFacts, hostFacts } from "../doctor/facts.js";
+import { readHostFacts } from "../doctor/collect.js";
+import { type HostFacts, hostMode } from "../doctor/facts.js";
 import { cgroupHost, unitCgroupDirs } from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
 import { kernelLog } from "../engine/kmsg.js";
 import { inspectContainer, podman, podmanProgram } from "../engine/podman.js";
-import { loadContext, type PartitionContext, RUN_DIR, START_LIMIT_DIR, systemdMode } from "./context.js";
+import { loadContext, type PartitionContext, RUN_DIR, START_LIMIT_DIR } from "./context.js";
 import type { DirectHost } from "./direct-plan.js";
 import {
   judge,
@@ -49,7 +49,6 @@ export interface LifecycleOptions {
 }
 
 export type { StartReport };
-export { systemdMode };
 
 /** The runtime for this host, on the real ports. */
 export function runtime(systemd: boolean): Runtime {
@@ -91,11 +90,17 @@ function hostLimits(ctx: PartitionContext, facts: HostFacts): HostLimits {
   };
 }
 
-export async function start(o: LifecycleOptions, ctx = loadContext(o.root)): Promise<StartReport> {
+/** The host facts qm start plans by: podman's version, not every builder's (each --version is a process start). */
+export const startFacts = (): Promise<HostFacts> => readHostFacts(["podman"]);
+
+export async function start(
+  o: LifecycleOptions,
+  ctx = loadContext(o.root),
+  known?: HostFacts,
+): Promise<StartReport> {
   const started = Date.now();
-  // Only what planning needs: podman's version, not every builder's (each --version is a process start).
-  const facts = hostFacts(await collectSnapshot({ versions: ["podman"], probes: false }));
-  return runtime(systemdMode(o.root)).start(ctx, {
+  const facts = known ?? (await startFacts());
+  return runtime(hostMode(facts, o.root).systemd).start(ctx, {
     started,
     wait: o.wait,
     timeoutSec: o.timeoutSec,
@@ -113,9 +118,13 @@ export interface StopReport {
   readonly removed: readonly string[];
 }
 
-export async function stop(o: LifecycleOptions, ctx = loadContext(o.root)): Promise<StopReport> {
+export async function stop(
+  o: LifecycleOptions,
+  ctx = loadContext(o.root),
+  known?: HostFacts,
+): Promise<StopReport> {
   const serviceName = ctx.serviceName;
-  const rt = runtime(systemdMode(o.root));
+  const rt = runtime(hostMode(known ?? (await readHostFacts()), o.root).systemd);
   const runState = readRunState(serviceName);
   if (rt.mode === "systemd") {
     await rt.stopPartition(ctx, runState);
@@ -276,8 +285,8 @@ function oomKilled(pid: number): boolean | null {
 export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusReport> {
   const ctx = loadContext(o.root);
   const serviceName = ctx.serviceName;
-  const systemd = systemdMode(o.root);
-  const facts = hostFacts(await collectSnapshot({ versions: [], probes: false }));
+  const facts = await readHostFacts();
+  const systemd = hostMode(facts, o.root).systemd;
   const runState = readRunState(serviceName);
   const containerName = runState?.containerName ?? ctx.containerName;
   const { observation, container: c } = await runtime(systemd).observe(ctx, runState);
@@ -328,7 +337,7 @@ export async function logs(
 ): Promise<void> {
   const ctx = loadContext(o.root);
   const limit = [...(follow ? ["--follow"] : []), ...(lines ? ["--lines", String(lines)] : [])];
-  if (systemdMode(o.root)) {
+  if (hostMode(await readHostFacts(), o.root).systemd) {
     await run("journalctl", ["--no-pager", "--unit", ctx.serviceName, ...limit], {
       inherit: true,
     });

@@ -7,6 +7,7 @@ import {
   type StatusReport,
   type StopReport,
   start,
+  startFacts,
   status,
   stop,
 } from "../../partition/lifecycle.js";
@@ -185,8 +186,9 @@ export const restartCommand: Command = {
     const o = options(ctx);
     // Loaded once, before anything stops: an invalid configuration is refused while the partition still works.
     const partition = loadContext(o.root);
-    const stopped = await stop(o, partition);
-    const started = await start(o, partition);
+    const facts = await startFacts();
+    const stopped = await stop(o, partition, facts);
+    const started = await start(o, partition, facts);
     return { data: { stopped, started }, text: () => `${renderStop(stopped)}\n${renderStart(started)}` };
   },
 };
