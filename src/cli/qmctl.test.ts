@@ -82,6 +82,15 @@ describe("qmctl global behaviour", () => {
     assert.equal(loud.stdout, CONFIG);
   });
 
+  it("without --container or QMCTL_CONTAINER: the container the partition's configuration names", async () => {
+    const podman = podmanWithContainer("part", () => ({ stdout: "hi\n" }));
+    const { ports } = fakePorts(podman, {}, { partitionContainer: () => "part" });
+    assert.equal(await main(["exec", "echo", "hi"], ports), 0);
+    assert.deepEqual(podman.calls.at(-1), ["exec", "part", "echo", "hi"]);
+    await main(["exec", "echo", "hi"], ports, { QMCTL_CONTAINER: "radio" });
+    assert.deepEqual(podman.calls.at(-1), ["container", "exists", "radio"]);
+  });
+
   it("takes the container and config from options, then the environment", async () => {
     const podman = podmanWithContainer("radio", () => ({ stdout: "hi\n" }));
     const r = await qmctl(["--container", "radio", "exec", "echo", "hi"], podman);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
+import { loadContext } from "../partition/context.js";
 import { MAIN_USAGE, parseArgs } from "../qmctl/args.js";
 import { nodeCgroupFs } from "../qmctl/cgroups.js";
 import { DEFAULT_CONFIG, DEFAULT_CONTAINER, type Output, Qmctl, type QmctlPorts } from "../qmctl/commands.js";
@@ -20,6 +21,13 @@ export function realPorts(env: NodeJS.ProcessEnv = process.env): QmctlPorts {
     },
     readFile: (path) => readFileSync(path, "utf8"),
     exists: (path) => existsSync(path),
+    partitionContainer: () => {
+      try {
+        return loadContext("/").containerName;
+      } catch {
+        return null;
+      }
+    },
     cgroupFs: nodeCgroupFs("/"),
     clock: { nowNs: () => process.hrtime.bigint(), sleep: (ms) => sleep(ms) },
     onInterrupt: (handler) => {
@@ -63,7 +71,7 @@ export async function main(
   const { global, invocation } = parsed;
   const json = global.json;
   const qmctl = new Qmctl(ports, {
-    container: global.container ?? (env.QMCTL_CONTAINER || DEFAULT_CONTAINER),
+    container: global.container ?? (env.QMCTL_CONTAINER || ports.partitionContainer() || DEFAULT_CONTAINER),
     configPath: global.config ?? (env.QMCTL_CONFIG || DEFAULT_CONFIG),
     verbose: global.verbose,
   });

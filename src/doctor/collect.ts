@@ -14,7 +14,7 @@ import { parseMountinfo } from "../core/mountinfo.js";
 import { run } from "../engine/exec.js";
 import { readText } from "../engine/fs.js";
 import { which } from "../engine/which.js";
-import { selinuxPolicyContexts, v1Names } from "./facts.js";
+import { type HostFacts, hostFacts, selinuxPolicyContexts, v1Names } from "./facts.js";
 import {
   type CommandProbe,
   type HostSnapshot,
@@ -142,4 +142,12 @@ export async function collectSnapshot(options: CollectOptions = {}): Promise<Hos
     space: { [QmPaths.libDir]: space(QmPaths.libDir), [QmPaths.rwVar]: space(QmPaths.rwVar) },
     probes,
   };
+}
+
+/**
+ * The host facts a command other than doctor decides by, read once per command: no cgroup probes, and the version
+ * of only the tools named (each is a process start).
+ */
+export async function readHostFacts(versions: readonly string[] = []): Promise<HostFacts> {
+  return hostFacts(await collectSnapshot({ versions, probes: false }));
 }

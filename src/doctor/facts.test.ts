@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { repoRoot } from "../../test/helpers.js";
-import { hostFacts, limitBelow, parseOsRelease, parseVersion, versionAtLeast } from "./facts.js";
+import { hostFacts, hostMode, limitBelow, parseOsRelease, parseVersion, versionAtLeast } from "./facts.js";
 import type { HostSnapshot } from "./snapshot.js";
 
 const recorded: HostSnapshot = JSON.parse(
@@ -234,5 +234,34 @@ describe("host facts from a snapshot", () => {
       path: "/usr/libexec/podman/quadlet",
       available: false,
     });
+  });
+});
+
+describe("host mode: what the commands decide by", () => {
+  test("systemd runs the partition only as PID 1 with /run/systemd/system, and only for the machine's own tree", () => {
+    const sd = facts({ "/proc/1/comm": "systemd\n" }, { "/run/systemd/system": true });
+    assert.equal(hostMode(sd, "/").systemd, true);
+    assert.equal(hostMode(sd, "/srv/image").systemd, false);
+    assert.equal(
+      hostMode(facts({ "/proc/1/comm": "systemd\n" }, { "/run/systemd/system": false }), "/").systemd,
+      false,
+    );
+    assert.equal(
+      hostMode(facts({ "/proc/1/comm": "bash\n" }, { "/run/systemd/system": true }), "/").systemd,
+      false,
+    );
+  });
+
+  test("SELinux counts when enforcing or permissive; cgroup v2 only without v1 hierarchies", () => {
+    const on = (enforce: string) =>
+      hostMode(facts({ "/sys/fs/selinux/enforce": enforce }, { "/sys/fs/selinux": true }), "/");
+    assert.deepEqual([on("1").selinux, on("0").selinux], [true, true]);
+    assert.equal(
+      hostMode(facts({ "/sys/fs/selinux/enforce": null }, { "/sys/fs/selinux": false }), "/").selinux,
+      false,
+    );
+    assert.equal(hostMode(facts(), "/").cgroupV2, false, "the recorded host is hybrid");
+    const v2 = facts({ "/proc/self/mountinfo": "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n" });
+    assert.equal(hostMode(v2, "/").cgroupV2, true);
   });
 });

@@ -324,3 +324,22 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
     devices: { kvm: snapshot.exists["/dev/kvm"] === true, fuse: snapshot.exists["/dev/fuse"] === true },
   };
 }
+
+/**
+ * What qm's commands decide by, from the facts read once per command: whether systemd runs the partition (only the
+ * machine's own tree, root "/"), whether SELinux is enforcing or permissive (its filesystem is there to load
+ * policy into and label with), whether the cgroup hierarchy is v2 alone.
+ */
+export interface HostMode {
+  readonly systemd: boolean;
+  readonly selinux: boolean;
+  readonly cgroupV2: boolean;
+}
+
+export function hostMode(f: HostFacts, root: string): HostMode {
+  return {
+    systemd: root === "/" && f.init.systemd,
+    selinux: f.selinux.mode !== "disabled",
+    cgroupV2: f.cgroup.mode === "v2",
+  };
+}

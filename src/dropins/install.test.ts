@@ -13,7 +13,7 @@ import { join, relative } from "node:path";
 import { type TestContext, test } from "node:test";
 import { QmError } from "../core/errors.js";
 import { shareDir } from "../core/paths.js";
-import { effectiveConfigHash } from "../partition/runstate.js";
+import { loadContext } from "../partition/context.js";
 import { generateService } from "../quadlet/index.js";
 import { installDirect, readState, removeInstalled, STATE_PATH } from "./install.js";
 import { listDropins } from "./list.js";
@@ -61,13 +61,20 @@ test("direct install writes marked, recorded files; remove restores the tree exa
     readState(root).packages["qm-kvm"]?.files.map((f) => f.path),
     [KVM_CONF, "/etc/qm/containers/systemd/kvm.container"],
   );
-  assert.ok(r.messages.some((m) => /qm restart/.test(m)));
+  // The partition below this root is the one to restart, not the host's.
+  assert.equal(
+    r.messages[0],
+    `qm-kvm installed; restart the QM partition to apply it: qm restart --root ${root}`,
+  );
   const again = await installDirect(loadPackage("kvm"), { root });
   assert.deepEqual(
     again.files.map((f) => f.action),
     ["unchanged", "unchanged"],
   );
   const removed = await removeInstalled("kvm", { root });
+  assert.deepEqual(removed.messages, [
+    `qm-kvm removed; restart the QM partition to apply it: qm restart --root ${root}`,
+  ]);
   assert.equal(removed.via, "direct");
   assert.deepEqual(listing(root), before);
 });
@@ -168,8 +175,8 @@ test("list: catalog state, drop-ins in effect with their owner, and a pending re
   assert.equal(r.restartPending, false);
 
   // A partition started with the configuration as it is now: no restart pending until a drop-in changes.
-  const started = effectiveConfigHash(root);
-  const runState = () => ({ running: true, pending: () => effectiveConfigHash(root) !== started });
+  const started = loadContext(root).configHash;
+  const runState = () => ({ running: true, pending: () => loadContext(root).configHash !== started });
   assert.equal((await listDropins(root, { runState })).restartPending, false);
   await removeInstalled("kvm", { root });
   r = await listDropins(root, { runState });
@@ -178,7 +185,7 @@ test("list: catalog state, drop-ins in effect with their owner, and a pending re
   // A broken configuration cannot be compared: unknown, with the reason.
   writeFileSync(join(root, "etc/containers/systemd/qm.container.d/99-local.conf"), "[Container]\nBogus=1\n");
   r = await listDropins(root, {
-    runState: () => ({ running: true, pending: () => effectiveConfigHash(root) !== started }),
+    runState: () => ({ running: true, pending: () => loadContext(root).configHash !== started }),
   });
   assert.equal(r.restartPending, null);
   assert.match(r.notes[0] ?? "", /99-local\.conf:2:1: unsupported key 'Bogus'/);

@@ -14,7 +14,7 @@ import { QmError } from "../core/errors.js";
 import { pathProblem } from "../core/text.js";
 import { run } from "../engine/exec.js";
 import { SafeDir, type SafeRoot } from "../engine/safe-fs.js";
-import { afterMessages } from "./metadata.js";
+import { afterMessages, applyHint } from "./metadata.js";
 import { catalogNames, type DropinPackage, loadPackage, readMarker, sha256 } from "./package.js";
 import { dependencyNames, readPackageFile } from "./pkgfile.js";
 import { validateFiles } from "./validate.js";
@@ -299,7 +299,7 @@ export async function installDirect(pkg: DropinPackage, options: InstallOptions)
     files: changes,
     execStart: report.execStart,
     notes: report.notes,
-    messages: afterMessages(pkg, "installed"),
+    messages: afterMessages(pkg, "installed", root),
   };
 }
 
@@ -349,9 +349,7 @@ function removeDirect(fs: SafeRoot, state: DropinState, entry: InstalledPackage)
     via: "direct",
     files,
     notes,
-    messages: [
-      `${entry.package} removed; restart the QM partition to apply it: qm restart (systemd hosts: systemctl restart qm)`,
-    ],
+    messages: [`${entry.package} removed; ${applyHint(fs.root)}`],
   };
 }
 
@@ -456,9 +454,7 @@ export async function installPackageFile(file: string, options: InstallOptions):
     files: info.files.map((f) => ({ path: f.destination, action: "created" as const })),
     execStart: report.execStart,
     notes,
-    messages: [
-      `${info.name} installed; restart the QM partition to apply it: qm restart (systemd hosts: systemctl restart qm)`,
-    ],
+    messages: [`${info.name} installed; ${applyHint(root)}`],
     output,
   };
 }
@@ -511,9 +507,7 @@ export async function removeInstalled(name: string, options: InstallOptions): Pr
     via: how,
     files: [],
     notes: [],
-    messages: [
-      `${pkg} removed; restart the QM partition to apply it: qm restart (systemd hosts: systemctl restart qm)`,
-    ],
+    messages: [`${pkg} removed; ${applyHint(root)}`],
     output,
   });
   if (via === "dpkg") return done((await run("dpkg", [...dpkgArgs(fs), "-r", pkg])).stdout, "dpkg");

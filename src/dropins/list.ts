@@ -5,7 +5,8 @@
 import { posix } from "node:path";
 import { qmUnitFs } from "../config/fs.js";
 import { toQmError } from "../core/errors.js";
-import { readRunState, restartPending, runtimeUnitName } from "../partition/runstate.js";
+import { loadContext } from "../partition/context.js";
+import { readRunState } from "../partition/runstate.js";
 import { expandSearchDirs, findDropins, unitSearchDirs } from "../unit/index.js";
 import { type Manager, managedBy, readState } from "./install.js";
 import { catalogNames, loadPackage, readMarker } from "./package.js";
@@ -56,7 +57,11 @@ export interface ListOptions {
  */
 function machineRunState(root: string): { running: boolean; pending: () => boolean } {
   if (root !== "/") return { running: false, pending: () => false };
-  return { running: readRunState(runtimeUnitName(root)) !== null, pending: () => restartPending(root) };
+  const recorded = readRunState();
+  return {
+    running: recorded !== null,
+    pending: () => recorded !== null && recorded.configHash !== loadContext(root).configHash,
+  };
 }
 
 export async function listDropins(root: string, options: ListOptions = {}): Promise<ListReport> {

@@ -21,12 +21,19 @@ export function packageFileName(pkg: DropinPackage, format: PackageFormat): stri
   return format === "deb" ? `${name}_${pkg.version}_all.deb` : `${name}-${pkg.version}-1.noarch.rpm`;
 }
 
-/** What the maintainer scripts print after installing or removing: how to apply the change. */
-export function afterMessages(pkg: DropinPackage, action: "installed" | "removed"): string[] {
+/** How to apply a change to the partition below `root`: a partition below another root is qm's own to restart. */
+export function applyHint(root: string): string {
+  const how = root === "/" ? "qm restart (systemd hosts: systemctl restart qm)" : `qm restart --root ${root}`;
+  return `restart the QM partition to apply it: ${how}`;
+}
+
+/**
+ * What to do after installing or removing (the maintainer scripts print it, and they run where the partition
+ * does: below "/").
+ */
+export function afterMessages(pkg: DropinPackage, action: "installed" | "removed", root = "/"): string[] {
   const name = pkg.manifest.package;
-  const lines = [
-    `${name} ${action}; restart the QM partition to apply it: qm restart (systemd hosts: systemctl restart qm)`,
-  ];
+  const lines = [`${name} ${action}; ${applyHint(root)}`];
   if (action === "installed") {
     for (const p of pkg.manifest.host.partitionPackages)
       lines.push(`${name}: add ${p} to the partition's OS tree: qm setup --package ${p}`);

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** The partition's service cgroup (e.g. /qm.service) as seen from the host, per controller, v1 or v2. */
@@ -9,9 +9,9 @@ export interface PartitionCgroup {
   dir(controller: string): string;
 }
 
-export function partitionCgroup(pid: number): PartitionCgroup {
+/** `v2`: the host's cgroup hierarchy is v2 alone (hostMode). */
+export function partitionCgroup(pid: number, v2: boolean): PartitionCgroup {
   const lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").trim().split("\n");
-  const v2 = existsSync("/sys/fs/cgroup/cgroup.controllers");
   const pathOf = (controller: string): string => {
     const line = v2
       ? lines.find((l) => l.startsWith("0::"))

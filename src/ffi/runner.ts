@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
 import { cpus, release } from "node:os";
 import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
+import { readHostFacts } from "../doctor/collect.js";
+import { hostMode } from "../doctor/facts.js";
 import { inspectContainer } from "../engine/podman.js";
 import { loadContext } from "../partition/context.js";
 import { partitionCgroup } from "./cgroup.js";
@@ -38,6 +39,7 @@ export function selectChecks(only: readonly string[]): readonly Check[] {
 export async function runFfi(o: RunOptions): Promise<Report> {
   const selected = selectChecks(o.only);
   const container = loadContext(o.root).containerName;
+  const host = hostMode(await readHostFacts(), o.root);
   const state = await inspectContainer(container);
   if (state?.status !== "running" || state.pid <= 0)
     throw new QmError("QM_NOT_RUNNING", `the partition (container ${container}) is not running`, {
@@ -67,7 +69,7 @@ export async function runFfi(o: RunOptions): Promise<Report> {
         const r = await check.run({
           probe,
           pid: state.pid,
-          cgroup: partitionCgroup(state.pid),
+          cgroup: partitionCgroup(state.pid, host.cgroupV2),
           memoryTrials: o.memoryTrials,
           cpuSeconds: o.cpuSeconds,
         });
@@ -111,10 +113,8 @@ export async function runFfi(o: RunOptions): Promise<Report> {
     durationMs: Date.now() - started,
     host: {
       kernel: release(),
-      cgroup: existsSync("/sys/fs/cgroup/cgroup.controllers") ? "v2" : "v1 (hybrid)",
-      selinux:
-        existsSync("/sys/fs/selinux/enforce") &&
-        readFileSync("/sys/fs/selinux/enforce", "utf8").trim() !== "",
+      cgroup: host.cgroupV2 ? "v2" : "v1 (hybrid)",
+      selinux: host.selinux,
       cpus: cpus().length,
       memTotalBytes: mem.MemTotal ?? 0,
     },

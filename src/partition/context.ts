@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { type GeneratedService, generateService, loadEffectiveUnit } from "../quadlet/index.js";
 import type { Unit } from "../unit/unit.js";
 import { expandSpecifiers } from "../unit/values.js";
@@ -80,8 +80,11 @@ function hashFile(path: string): string {
 }
 
 export function loadContext(root: string): PartitionContext {
-  const unit = loadEffectiveUnit(root, UNIT);
-  const generated = generateService(root, UNIT, MACHINE_DEVICES);
+  return contextOf(root, loadEffectiveUnit(root, UNIT), generateService(root, UNIT, MACHINE_DEVICES));
+}
+
+/** The context of a unit and the service generated from it. */
+export function contextOf(root: string, unit: Unit, generated: GeneratedService): PartitionContext {
   const serviceName = runtimeUnitName(root, generated.serviceName);
   const service = { ...generated, serviceName };
   return {
@@ -95,14 +98,4 @@ export function loadContext(root: string): PartitionContext {
     configHash: configHash(service.text),
     sources: unit.sources.map((path) => ({ path, sha256: hashFile(path) })),
   };
-}
-
-/** systemd is PID 1 on this machine and the tree is the machine's own: systemd runs the partition. */
-export function systemdMode(root: string): boolean {
-  if (root !== "/") return false;
-  try {
-    return readFileSync("/proc/1/comm", "utf8").trim() === "systemd" && existsSync("/run/systemd/system");
-  } catch {
-    return false;
-  }
 }

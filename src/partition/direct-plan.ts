@@ -23,7 +23,6 @@ export interface DirectHost {
 
 export interface DirectPlan {
   readonly serviceName: string;
-  readonly containerName: string;
   /** The whole command: podman, global options, "run", run options, rootfs or image, command. */
   readonly argv: readonly string[];
   readonly oomScoreAdjust: number | undefined;
@@ -101,8 +100,6 @@ export function planDirect(
       "QM_CONFIG_INVALID",
       `ExecStart of ${service.serviceName} is not a 'podman run' command`,
     );
-  const nameAt = words.indexOf("--name");
-  const containerName = nameAt > 0 ? (words[nameAt + 1] ?? "qm") : "qm";
   const globals: string[] = [];
   let run = words.slice(runAt + 1);
   const drop = (
@@ -235,7 +232,6 @@ export function planDirect(
   const program = podman ?? (words[0] as string);
   return {
     serviceName: service.serviceName,
-    containerName,
     argv: [program, ...globals, "run", ...run],
     oomScoreAdjust: settings.oomScoreAdjust,
     adaptations,

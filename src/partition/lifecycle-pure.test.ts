@@ -220,7 +220,7 @@ describe("direct-mode podman command", () => {
     assert.match(argv, /--rootfs \/usr\/lib\/qm\/rootfs \/sbin\/init$/);
     assert.match(argv, /-v \/etc\/qm:\/etc/);
     assert.match(argv, /--cidfile=\/run\/qm.cid/);
-    assert.equal(plan.containerName, "qm");
+    assert.match(argv, / --name qm /);
     assert.equal(plan.oomScoreAdjust, 500);
     const options = plan.adaptations.map((a) => a.option);
     for (const o of [

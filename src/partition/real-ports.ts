@@ -1,11 +1,16 @@
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { applyCgroupPlan, cgroupHost, removeCgroupTree, unitCgroupDirs } from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
 import { oomScoreAdj, processAlive } from "../engine/host.js";
 import { inspectContainer, podman } from "../engine/podman.js";
+import { RUN_DIR } from "./context.js";
+import { readRunState, writeRunState } from "./runstate.js";
 import type { Ports } from "./runtime.js";
-import { stopSupervisor, supervisorAlive } from "./supervisor.js";
+import { startSupervisor, stopSupervisor, supervisorAlive } from "./supervisor.js";
+import { mountVar, varMountFor } from "./var-image.js";
 
-/** The ports on this machine: podman, systemctl, /proc, the supervisor, the filesystem. */
+/** The ports on this machine: podman, systemctl, /proc, the supervisor, the filesystem, cgroupfs, mounts, the clock. */
 export const realPorts: Ports = {
   podman: {
     inspect: inspectContainer,
@@ -29,6 +34,34 @@ export const realPorts: Ports = {
       // --force stops a container that still runs, waiting up to its stop timeout (podman's default, 10 s).
       await podman(["rm", "--force", "--volumes", container], { allowFailure: true, workSec: 10 });
     },
+    async run(argv, oomScoreAdjust) {
+      const [program, ...args] = argv as [string, ...string[]];
+      const launcher = [
+        "-c",
+        'echo "$1" > /proc/self/oom_score_adj || exit 125; shift; exec "$@"',
+        "qm-start",
+        String(oomScoreAdjust),
+        program,
+        ...args,
+      ];
+      // conmon outlives this process and writes an "oom" marker into its working directory when the partition's
+      // cgroup hits an OOM: keep that in qm's runtime directory, never in whatever directory qm was started from.
+      mkdirSync(RUN_DIR, { recursive: true });
+      return run("/bin/sh", launcher, { allowFailure: true, timeoutMs: 300_000, cwd: RUN_DIR });
+    },
+    async discard(container) {
+      await podman(["rm", "--force", "--time", "0", container], { allowFailure: true });
+    },
+    async failedUnits(container) {
+      const r = await podman(
+        ["exec", container, "systemctl", "list-units", "--failed", "--plain", "--no-legend"],
+        { allowFailure: true },
+      ).catch(() => null);
+      return (r?.stdout ?? "")
+        .split("\n")
+        .map((l) => l.trim().split(/\s+/)[0] ?? "")
+        .filter((u) => u !== "" && u !== "●");
+    },
   },
   systemctl: {
     async show(unit, properties) {
@@ -46,12 +79,36 @@ export const realPorts: Ports = {
     async stop(unit) {
       await run("systemctl", ["stop", unit]);
     },
+    async daemonReload() {
+      await run("systemctl", ["daemon-reload"]);
+    },
+    start: (unit) => run("systemctl", ["start", unit], { allowFailure: true }),
   },
   processes: {
     alive: processAlive,
     oomScoreAdj,
     kill: (pid) => process.kill(pid, "SIGKILL"),
   },
-  supervisor: { alive: supervisorAlive, stop: (identity) => stopSupervisor(identity) },
-  files: { exists: existsSync },
+  supervisor: {
+    alive: supervisorAlive,
+    stop: (identity) => stopSupervisor(identity),
+    start: startSupervisor,
+  },
+  files: {
+    exists: existsSync,
+    remove: (path) => rmSync(path, { force: true }),
+    async link(target, path) {
+      await run("mkdir", ["-p", dirname(path)]);
+      await run("ln", ["-sfn", target, path]);
+    },
+    readRunState,
+    writeRunState,
+  },
+  cgroups: {
+    host: cgroupHost,
+    apply: applyCgroupPlan,
+    remove: (serviceName) => unitCgroupDirs(serviceName).flatMap((d) => removeCgroupTree(d)),
+  },
+  mounts: { unitFor: varMountFor, mount: mountVar },
+  clock: { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
 };

@@ -3,7 +3,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { writeFileAtomic } from "../engine/fs.js";
 import type { ProcessIdentity } from "../engine/host.js";
 import type { GenerateOptions } from "../quadlet/generate.js";
-import { generateService } from "../quadlet/index.js";
 
 /**
  * What `qm start` recorded about the partition it started: how, with which generated configuration, and which
@@ -58,11 +57,6 @@ export function configHash(serviceText: string): string {
  */
 export const MACHINE_DEVICES: GenerateOptions = { deviceExists: (path) => existsSync(path) };
 
-/** The hash of the effective qm.container (with drop-ins) as it would be generated now. */
-export function effectiveConfigHash(root: string, options: GenerateOptions = MACHINE_DEVICES): string {
-  return configHash(generateService(root, "qm.container", options).text);
-}
-
 /** Runtime state lives in the machine's /run whatever the root: it describes what runs on this machine now. */
 export function readRunState(unit = "qm.service"): RunState | null {
   try {
@@ -74,10 +68,4 @@ export function readRunState(unit = "qm.service"): RunState | null {
 
 export function writeRunState(state: RunState): void {
   writeFileAtomic(runStatePath(state.serviceName), `${JSON.stringify(state, null, 2)}\n`, 0o644);
-}
-
-/** True when the partition runs and its configuration differs from the one on disk (a restart applies it). */
-export function restartPending(root: string, options: GenerateOptions = MACHINE_DEVICES): boolean {
-  const state = readRunState(runtimeUnitName(root));
-  return state !== null && state.configHash !== effectiveConfigHash(root, options);
 }

@@ -1,8 +1,14 @@
+import { QmError } from "../core/errors.js";
+import { underRoot } from "../engine/fs.js";
 import type { ProcessIdentity } from "../engine/host.js";
 import type { ContainerState } from "../engine/podman.js";
+import type { VarMount } from "./bounded-var.js";
+import { type CgroupHost, type CgroupPlan, planCgroups } from "./cgroup-plan.js";
 import type { PartitionContext } from "./context.js";
-import type { Observation, ProcessObservation } from "./health.js";
-import type { RunState } from "./runstate.js";
+import { type DirectHost, planDirect } from "./direct-plan.js";
+import type { Observation, ProcessObservation, UngrantedCapability } from "./health.js";
+import type { Adaptation, RunState } from "./runstate.js";
+import { type SuperviseOptions, supervisedPolicy } from "./supervisor.js";
 
 /**
  * The two ways a partition runs, behind one interface: systemd runs qm.service on a systemd host; qm and its
@@ -16,12 +22,20 @@ export interface PodmanPort {
   systemState(container: string): Promise<{ state: string | null; error: string | null }>;
   stop(container: string, timeoutSec: number): Promise<void>;
   remove(container: string): Promise<void>;
+  /** Run the partition's podman command at `oomScoreAdjust` (as systemd applies OOMScoreAdjust= to ExecStart=). */
+  run(argv: readonly string[], oomScoreAdjust: number): Promise<{ code: number; stderr: string }>;
+  /** Remove what a failed start left, without waiting. */
+  discard(container: string): Promise<void>;
+  /** The units that failed in the partition. */
+  failedUnits(container: string): Promise<string[]>;
 }
 
 export interface SystemctlPort {
   /** Properties of a unit (`systemctl show`). */
   show(unit: string, properties: readonly string[]): Promise<Readonly<Record<string, string>>>;
   stop(unit: string): Promise<void>;
+  daemonReload(): Promise<void>;
+  start(unit: string): Promise<{ code: number; stderr: string }>;
 }
 
 export interface ProcessPort {
@@ -35,10 +49,36 @@ export interface SupervisorPort {
   alive(identity: ProcessIdentity | undefined): boolean;
   /** End it (after the step in progress); false when it was not running. */
   stop(identity: ProcessIdentity | undefined): Promise<boolean>;
+  /** Start one, detached; who it is (null when it could not be started). */
+  start(o: SuperviseOptions, policy: "always" | "on-failure"): ProcessIdentity | null;
 }
 
 export interface FilesPort {
   exists(path: string): boolean;
+  remove(path: string): void;
+  /** A symbolic link at `path` to `target`, its directory created. */
+  link(target: string, path: string): Promise<void>;
+  readRunState(serviceName: string): RunState | null;
+  writeRunState(state: RunState): void;
+}
+
+export interface CgroupsPort {
+  /** What planCgroups needs to know about this host (the devices' numbers for IO*IOPSMax=). */
+  host(devices: readonly string[]): CgroupHost;
+  apply(plan: CgroupPlan): void;
+  /** Remove the unit's cgroups once; the directories still populated. */
+  remove(serviceName: string): string[];
+}
+
+export interface MountsPort {
+  /** The mount unit qm setup wrote for a path the unit requires (RequiresMountsFor=), or null. */
+  unitFor(root: string, path: string): VarMount | null;
+  mount(what: string, where: string): Promise<"mounted" | "already" | "other">;
+}
+
+export interface ClockPort {
+  now(): number;
+  sleep(ms: number): Promise<void>;
 }
 
 export interface Ports {
@@ -47,6 +87,9 @@ export interface Ports {
   readonly processes: ProcessPort;
   readonly supervisor: SupervisorPort;
   readonly files: FilesPort;
+  readonly cgroups: CgroupsPort;
+  readonly mounts: MountsPort;
+  readonly clock: ClockPort;
 }
 
 /** What `qm status` saw: the verdict's input, and the container as podman records it. */
@@ -61,6 +104,47 @@ export interface Runtime {
   observe(ctx: PartitionContext, recorded: RunState | null): Promise<Seen>;
   /** Stop the partition's processes and remove its container; what was stopped, for the report. */
   stopPartition(ctx: PartitionContext, recorded: RunState | null): Promise<string[]>;
+  start(ctx: PartitionContext, input: StartInput): Promise<StartReport>;
+}
+
+/** What qm start says about the host whatever the mode: capabilities it cannot grant, an OOM score that is no floor. */
+export interface HostLimits {
+  /** Capabilities the configuration adds that the host cannot give. */
+  readonly ungrantedCapabilities: readonly UngrantedCapability[];
+  /** Why OOMScoreAdjust= is no floor on this host, or null. */
+  readonly oomFloor: string | null;
+}
+
+export interface StartInput {
+  /** When qm start began (the clock's milliseconds). */
+  readonly started: number;
+  /** Wait for the partition's systemd to finish booting, up to timeoutSec. */
+  readonly wait: boolean;
+  readonly timeoutSec: number;
+  readonly log: (line: string) => void;
+  /** Direct mode: this host, for adapting the generated podman command. */
+  readonly host: DirectHost;
+  /** Direct mode: the podman program to run instead of the one the unit names (QM_PODMAN). */
+  readonly podman: string | undefined;
+  /** systemd mode: qm-quadlet next to qm, the generator where podman has no quadlet. */
+  readonly qmQuadlet: string | null;
+  readonly limits: HostLimits;
+}
+
+export interface StartReport extends HostLimits {
+  readonly mode: "direct" | "systemd";
+  readonly action: "started" | "already running" | "supervision resumed";
+  readonly containerName: string;
+  readonly pid: number;
+  readonly systemState: string | null;
+  readonly failedUnits: readonly string[];
+  readonly argv: readonly string[];
+  readonly adaptations: readonly Adaptation[];
+  /** Direct mode: the supervisor's PID (null when Restart= asks for none). */
+  readonly supervisorPid: number | null;
+  /** Direct mode: filesystems qm start mounted for RequiresMountsFor= (the bounded /var), with the time it took. */
+  readonly mounted: readonly { readonly what: string; readonly where: string; readonly seconds: number }[];
+  readonly seconds: number;
 }
 
 function processOf(ports: Ports, pid: number | undefined): ProcessObservation | null {
@@ -118,6 +202,7 @@ export function directRuntime(ports: Ports): Runtime {
       await ports.podman.remove(container);
       return [...stopped, `container ${container}`];
     },
+    start: (ctx, input) => startDirect(ports, ctx, input),
   };
 }
 
@@ -150,5 +235,239 @@ export function systemdRuntime(ports: Ports): Runtime {
       await ports.systemctl.stop(ctx.serviceName);
       return [];
     },
+    start: (ctx, input) => startSystemd(ports, ctx, input),
+  };
+}
+
+/** States in which the partition's systemd has finished booting (systemctl is-system-running). */
+const BOOTED = new Set(["running", "degraded", "maintenance", "stopping", "offline"]);
+
+/**
+ * Wait until the partition's systemd has booted (right after start it may not answer on its bus yet); a partition
+ * that has not within the timeout is an error.
+ */
+async function waitBooted(ports: Ports, container: string, timeoutSec: number): Promise<string> {
+  const deadline = ports.clock.now() + timeoutSec * 1000;
+  let last = (await ports.podman.systemState(container)).state;
+  while ((last === null || !BOOTED.has(last)) && ports.clock.now() <= deadline) {
+    await ports.clock.sleep(50);
+    last = (await ports.podman.systemState(container)).state;
+  }
+  if (last !== null && BOOTED.has(last)) return last;
+  throw new QmError(
+    "QM_START_TIMEOUT",
+    `the partition's systemd did not finish booting within ${timeoutSec} s (last state: ${last ?? "no answer"})`,
+    {
+      hint: "the partition was started and is left as it is: see 'qm status' and 'qm logs'; 'qm stop' stops it",
+    },
+  );
+}
+
+/** Booted (when asked to wait) and, when degraded, which units failed. */
+async function boot(ports: Ports, container: string, input: StartInput) {
+  const systemState = input.wait ? await waitBooted(ports, container, input.timeoutSec) : null;
+  const failedUnits = systemState === "degraded" ? await ports.podman.failedUnits(container) : [];
+  return { systemState, failedUnits };
+}
+
+/** Remove the unit's cgroups, waiting up to 5 s for their last processes to leave; the ones still populated. */
+export async function removeCgroups(ports: Ports, serviceName: string): Promise<string[]> {
+  let left: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    left = ports.cgroups.remove(serviceName);
+    if (left.length === 0) return [];
+    await ports.clock.sleep(100);
+  }
+  return left;
+}
+
+/**
+ * Direct mode's RequiresMountsFor=: each path the unit names that has a mount unit qm setup wrote (the bounded /var)
+ * is mounted before the partition starts, as systemd would. Below another root, the unit's paths are in that root.
+ */
+async function mountRequired(ports: Ports, ctx: PartitionContext, log: (line: string) => void) {
+  const mounted: { what: string; where: string; seconds: number }[] = [];
+  for (const path of ctx.unit.words("Unit", "RequiresMountsFor")) {
+    const unit = ports.mounts.unitFor(ctx.root, path);
+    if (unit === null) continue;
+    const t = ports.clock.now();
+    if ((await ports.mounts.mount(unit.what, unit.where)) !== "mounted") continue;
+    mounted.push({ what: unit.what, where: unit.where, seconds: (ports.clock.now() - t) / 1000 });
+    log(`mounted ${unit.what} on ${unit.where}`);
+  }
+  return mounted;
+}
+
+function runStateOf(
+  ctx: PartitionContext,
+  argv: readonly string[],
+  adaptations: readonly Adaptation[],
+  now: number,
+): RunState {
+  return {
+    schema: 1,
+    mode: "direct",
+    serviceName: ctx.serviceName,
+    containerName: ctx.containerName,
+    configHash: ctx.configHash,
+    argv,
+    adaptations,
+    startedAt: new Date(now).toISOString(),
+    sources: ctx.sources,
+  };
+}
+
+async function startDirect(ports: Ports, ctx: PartitionContext, input: StartInput): Promise<StartReport> {
+  const plan = planDirect(ctx.service, ctx.settings, input.host, input.podman);
+  const policy = supervisedPolicy(ctx.settings.restart);
+  const supervise = (argv: readonly string[], p: "always" | "on-failure") =>
+    ports.supervisor.start(
+      {
+        serviceName: ctx.serviceName,
+        containerName: ctx.containerName,
+        settings: ctx.settings,
+        oomScoreAdjust: plan.oomScoreAdjust,
+        cidFile: ctx.paths.cidFile,
+        argv,
+      },
+      p,
+    );
+  const recorded = ports.files.readRunState(ctx.serviceName);
+  const existing = await ports.podman.inspect(ctx.containerName);
+  const p = ports.processes;
+  if (existing?.status === "running" && p.alive(existing.pid) && p.alive(existing.conmonPid)) {
+    // Running: make sure something supervises it (a qm start killed before it started the supervisor left none).
+    const resume = policy !== null && !ports.supervisor.alive(recorded?.supervisor);
+    const argv = recorded?.argv ?? plan.argv;
+    const supervisor = resume && policy ? supervise(argv, policy) : (recorded?.supervisor ?? null);
+    // Recorded, so that qm stop ends the supervisor (a partition started by other means gets a record here).
+    if (resume)
+      ports.files.writeRunState({
+        ...(recorded ?? runStateOf(ctx, argv, plan.adaptations, ports.clock.now())),
+        ...(supervisor ? { supervisor } : {}),
+      });
+    return {
+      mode: "direct",
+      action: resume ? "supervision resumed" : "already running",
+      containerName: ctx.containerName,
+      pid: existing.pid,
+      systemState: (await ports.podman.systemState(ctx.containerName)).state,
+      failedUnits: [],
+      argv,
+      adaptations: recorded?.adaptations ?? plan.adaptations,
+      ...input.limits,
+      supervisorPid: supervisor?.pid ?? null,
+      mounted: [],
+      seconds: (ports.clock.now() - input.started) / 1000,
+    };
+  }
+  // Dead but recorded, or never started: whatever supervises the dead one finishes its step and ends; what is left
+  // of the old partition goes, then a clean start (--replace removes the old container).
+  await ports.supervisor.stop(recorded?.supervisor);
+  if (existing && p.alive(existing.pid)) p.kill(existing.pid);
+  // Before anything of the partition exists: a /var that cannot be mounted leaves nothing behind.
+  const mounted = await mountRequired(ports, ctx, input.log);
+  const devices = [...ctx.settings.ioReadIopsMax, ...ctx.settings.ioWriteIopsMax].map((l) => l.device);
+  const cgroups = planCgroups(ctx.serviceName, ctx.settings, ports.cgroups.host(devices));
+  const adaptations = [...plan.adaptations, ...cgroups.adaptations];
+  const hook = underRoot(ctx.root, "/usr/share/containers/oci/hooks.d/qm-partition-cgroups.json");
+  if (cgroups.dirs.length > 1 && !ports.files.exists(hook)) {
+    adaptations.push({
+      option: "cgroup v1 delegation",
+      action: "not available",
+      reason: "the hook is not installed (run 'qm setup'): nested containers cannot run",
+    });
+  }
+  // Stale cgroups are reused.
+  ports.cgroups.apply(cgroups);
+  // podman refuses to overwrite the --cidfile of a container that is gone (removed, or left by a killed run).
+  const { cidFile, startLimitHit, startLimitRecord, supervisorLog } = ctx.paths;
+  for (const path of [cidFile, startLimitHit, startLimitRecord, supervisorLog]) ports.files.remove(path);
+  const state = runStateOf(ctx, plan.argv, adaptations, ports.clock.now());
+  // Recorded before podman runs: a qm start killed from here on leaves a partition that qm status and qm stop know.
+  ports.files.writeRunState(state);
+  input.log(`starting ${ctx.serviceName}: ${plan.argv.join(" ")}`);
+  const r = await ports.podman.run(plan.argv, plan.oomScoreAdjust ?? 0);
+  if (r.code !== 0) {
+    // A failed start leaves nothing behind: podman may have got as far as a container before it failed or was killed.
+    await ports.podman.discard(ctx.containerName);
+    await removeCgroups(ports, ctx.serviceName);
+    ports.files.remove(ctx.paths.runState);
+    throw new QmError(
+      "QM_START_FAILED",
+      `podman could not start the partition (exit status ${r.code}):\n${r.stderr.trim().split("\n").slice(-10).join("\n")}`,
+      {
+        hint: "check 'qm config check' and 'qm doctor'; the command is in --json output",
+        details: { argv: plan.argv },
+      },
+    );
+  }
+  const supervisor = policy === null ? null : supervise(plan.argv, policy);
+  if (supervisor) ports.files.writeRunState({ ...state, supervisor });
+  const inspected = await ports.podman.inspect(ctx.containerName);
+  const booted = await boot(ports, ctx.containerName, input);
+  return {
+    mode: "direct",
+    action: "started",
+    containerName: ctx.containerName,
+    pid: inspected?.pid ?? 0,
+    ...booted,
+    argv: plan.argv,
+    adaptations,
+    ...input.limits,
+    supervisorPid: supervisor?.pid ?? null,
+    mounted,
+    seconds: (ports.clock.now() - input.started) / 1000,
+  };
+}
+
+/** podman's quadlet, where podman has one (4.4 and later). */
+const QUADLETS = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"];
+/** Where systemd runs generators from; our generator goes here when podman has no quadlet. */
+const GENERATOR = "/etc/systemd/system-generators/qm-quadlet-generator";
+/** Where `make install` and the packages put the generator (it steps aside where podman has quadlet). */
+const INSTALLED_GENERATORS = [
+  "/usr/lib/systemd/system-generators/qm-quadlet-generator",
+  "/lib/systemd/system-generators/qm-quadlet-generator",
+  "/usr/local/lib/systemd/system-generators/qm-quadlet-generator",
+];
+
+async function startSystemd(ports: Ports, ctx: PartitionContext, input: StartInput): Promise<StartReport> {
+  const adaptations: Adaptation[] = [];
+  if (!QUADLETS.some((p) => ports.files.exists(p))) {
+    if (!input.qmQuadlet)
+      throw new QmError(
+        "QM_START_FAILED",
+        "podman has no quadlet and qm-quadlet is not installed next to qm",
+      );
+    const installed = INSTALLED_GENERATORS.find((p) => ports.files.exists(p));
+    if (!installed && !ports.files.exists(GENERATOR)) await ports.files.link(input.qmQuadlet, GENERATOR);
+    adaptations.push({
+      option: "quadlet",
+      action: `qm-quadlet as systemd generator (${installed ?? GENERATOR})`,
+      reason: "podman before 4.4 has no quadlet",
+    });
+  }
+  await ports.systemctl.daemonReload();
+  const r = await ports.systemctl.start(ctx.serviceName);
+  if (r.code !== 0) {
+    throw new QmError("QM_START_FAILED", `systemctl start ${ctx.serviceName} failed: ${r.stderr.trim()}`, {
+      hint: `see 'journalctl --no-pager -xu ${ctx.serviceName}'`,
+    });
+  }
+  const state = await ports.podman.inspect(ctx.containerName);
+  const booted = await boot(ports, ctx.containerName, input);
+  return {
+    mode: "systemd",
+    action: "started",
+    containerName: ctx.containerName,
+    pid: state?.pid ?? 0,
+    ...booted,
+    argv: ctx.service.execStart,
+    adaptations,
+    ...input.limits,
+    supervisorPid: null,
+    mounted: [],
+    seconds: (ports.clock.now() - input.started) / 1000,
   };
 }

@@ -15,9 +15,6 @@ export const POLICY_DEVEL_MAKEFILE = "/usr/share/selinux/devel/Makefile";
 /** Where setup records the digest of the sources it installed (below the install directory). */
 export const POLICY_RECORD = "selinux-module.sha256";
 
-/** True when this kernel runs SELinux (enforcing or permissive). */
-export const selinuxActive = (): boolean => existsSync("/sys/fs/selinux/enforce");
-
 /**
  * The policy sources for a distribution: Debian and Ubuntu use the reference policy ("debian"). Other families
  * (Fedora's container-selinux) have no variant yet: null.

@@ -4,10 +4,10 @@ import { dirname, join } from "node:path";
 import { QmPaths } from "../config/defaults.js";
 import { qmRootFs } from "../config/fs.js";
 import { QmError } from "../core/errors.js";
-import { parseMountinfo } from "../core/mountinfo.js";
 import { bundleFileName, shareDir, siblingBundle } from "../core/paths.js";
 import { isHostname } from "../core/text.js";
-import { parseLimit, parseOsRelease } from "../doctor/facts.js";
+import { readHostFacts } from "../doctor/collect.js";
+import { type HostMode, hostMode, parseLimit, parseOsRelease } from "../doctor/facts.js";
 import { run } from "../engine/exec.js";
 import { readText, writeFileAtomic } from "../engine/fs.js";
 import { mountsUnder } from "../engine/host.js";
@@ -39,7 +39,6 @@ import {
   policyVariant,
   relabel,
   removePolicyModule,
-  selinuxActive,
 } from "./selinux.js";
 import {
   MASKED_UNITS,
@@ -186,7 +185,12 @@ async function treePodmanVersion(fs: SafeRoot, paths: SetupPaths): Promise<strin
   return null;
 }
 
-async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Promise<SetupInputs> {
+async function gatherInputs(
+  o: SetupOptions,
+  fs: SafeRoot,
+  hostname: string,
+  mode: HostMode,
+): Promise<SetupInputs> {
   const { paths } = o;
   const inTree = (p: string): string => join(paths.rootfs, p);
   const inEtc = (p: string): string => join(paths.rwEtc, p);
@@ -224,10 +228,8 @@ async function gatherInputs(o: SetupOptions, fs: SafeRoot, hostname: string): Pr
     host: {
       osId: os.ID ?? "",
       versionId: os.VERSION_ID ?? "",
-      selinux: existsSync("/sys/fs/selinux/enforce"),
-      cgroupV2: parseMountinfo(readText("/proc/self/mountinfo")).some(
-        (m) => m.mountpoint === "/sys/fs/cgroup" && m.fstype === "cgroup2",
-      ),
+      selinux: mode.selinux,
+      cgroupV2: mode.cgroupV2,
       nofileHard: parseLimit(limits, "Max open files")?.hard ?? "unlimited",
       nprocHard: parseLimit(limits, "Max processes")?.hard ?? "unlimited",
       subuid: fs.readText("/etc/subuid"),
@@ -269,10 +271,6 @@ function partitionHostname(o: SetupOptions): string {
       },
     );
   return name;
-}
-
-function systemdHost(root: string): boolean {
-  return root === "/" && readText("/proc/1/comm")?.trim() === "systemd" && existsSync("/run/systemd/system");
 }
 
 /** Upstream's --skip-systemctl: generate qm.service into /run/systemd/generator without asking systemd. */
@@ -437,15 +435,16 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
     string,
     string,
   ];
-  const systemd = systemdHost(o.root) && !o.skipSystemctl;
+  const mode = hostMode(await readHostFacts(), o.root);
+  const systemd = mode.systemd && !o.skipSystemctl;
   const varSize = await varPreflight(o, fs);
   const boundedVar = varSize === null ? {} : { boundedVar: { sizeBytes: varSize } };
   if (o.dryRun) {
     const marker = readMarker(rootfs);
     const upToDate = marker?.fingerprint === sourceFingerprint(source);
-    const planned = planSetup({ ...(await gatherInputs(o, fs, hostname)), ...boundedVar });
+    const planned = planSetup({ ...(await gatherInputs(o, fs, hostname, mode)), ...boundedVar });
     const plan =
-      o.root === "/" && selinuxActive()
+      o.root === "/" && mode.selinux
         ? {
             ...planned,
             notes: [
@@ -494,7 +493,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   );
   if (built.action === "built") state.willCreate(rootfs, "tree");
   const varApplied = varSize === null ? null : await applyBoundedVar(o, fs, state, rwVar, varSize);
-  const gathered = await gatherInputs(o, fs, hostname);
+  const gathered = await gatherInputs(o, fs, hostname, mode);
   const plan0 = planSetup({ ...gathered, ...boundedVar });
   const plan = varApplied ? { ...plan0, notes: [...plan0.notes, varApplied.note] } : plan0;
   // Fault injection for the interruption tests: die by SIGKILL after N writes.
@@ -509,7 +508,7 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   if (varApplied) changes.unshift(varApplied.change);
   const notes = [...plan.notes];
   // Types and labels must be in place before the partition starts: podman runs it as qm_t on qm_file_t.
-  if (o.root === "/" && selinuxActive()) {
+  if (o.root === "/" && mode.selinux) {
     const policy = await ensurePolicy(o, fs, state);
     changes.push(...policy.changes);
     notes.push(...policy.notes);
@@ -669,7 +668,8 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
         ]),
       ],
     });
-  if (systemdHost(o.root) && !o.skipSystemctl) await systemctl("stop", "qm.service");
+  const mode = hostMode(await readHostFacts(), o.root);
+  if (mode.systemd && !o.skipSystemctl) await systemctl("stop", "qm.service");
   const removed = [...unmounted, ...retireFiles(fs, RETIRED_FILES, state, false)];
   const notes: string[] = [];
   for (const [file, lines] of Object.entries(state.state.appended)) {
@@ -694,7 +694,7 @@ export async function setupRemove(o: SetupOptions): Promise<SetupReport> {
     }
     removed.push(created);
   }
-  if (o.root === "/" && installedPolicy && selinuxActive() && (await removePolicyModule()))
+  if (o.root === "/" && installedPolicy && mode.selinux && (await removePolicyModule()))
     removed.push(`SELinux policy module ${POLICY_MODULE}`);
   fs.unlink(path);
   return report(o, "remove", { entries: [], notes }, [], { removed });

@@ -103,8 +103,8 @@ options:
   -h, --help            show this help message and exit
   -v, --verbose
   --json                Output as JSON, for every subcommand
-  --container NAME      Container to operate on (default: $QMCTL_CONTAINER or
-                        qm)
+  --container NAME      Container to operate on (default: $QMCTL_CONTAINER, the
+                        one qm.container names, or qm)
   --config PATH         Quadlet file that show reads (default: $QMCTL_CONFIG
                         or /usr/share/containers/systemd/qm.container)
 

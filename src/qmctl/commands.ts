@@ -30,6 +30,8 @@ export interface QmctlPorts {
   readonly clock: { readonly nowNs: () => bigint; readonly sleep: (ms: number) => Promise<void> };
   /** Subscribe to Ctrl+C for the live view; returns the unsubscribe function. */
   readonly onInterrupt: (handler: () => void) => () => void;
+  /** The partition's container as its configuration on this host names it; null without one. */
+  readonly partitionContainer: () => string | null;
 }
 
 export interface QmctlSettings {

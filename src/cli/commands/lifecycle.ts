@@ -7,6 +7,7 @@ import {
   type StatusReport,
   type StopReport,
   start,
+  startFacts,
   status,
   stop,
 } from "../../partition/lifecycle.js";
@@ -183,9 +184,11 @@ export const restartCommand: Command = {
   examples: ["qm restart"],
   run: async (ctx) => {
     const o = options(ctx);
-    loadContext(o.root); // refuse an invalid configuration before stopping a working partition
-    const stopped = await stop(o);
-    const started = await start(o);
+    // Loaded once, before anything stops: an invalid configuration is refused while the partition still works.
+    const partition = loadContext(o.root);
+    const facts = await startFacts();
+    const stopped = await stop(o, partition, facts);
+    const started = await start(o, partition, facts);
     return { data: { stopped, started }, text: () => `${renderStop(stopped)}\n${renderStart(started)}` };
   },
 };

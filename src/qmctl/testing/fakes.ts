@@ -71,6 +71,7 @@ export function fakePorts(
       return content;
     },
     exists: (path) => path in files,
+    partitionContainer: () => null,
     cgroupFs: emptyFs,
     clock: {
       nowNs: () => now,
