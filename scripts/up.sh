@@ -23,8 +23,8 @@ step "qm doctor"
 "$qm" doctor
 step "qm setup --var-size $var_size"
 # The partition's /var moves into the image only while the partition is stopped (a first run on a partition that
-# was set up without a bounded /var).
-[ -e /var/lib/qm/var.img ] || "$qm" stop
+# was set up without a bounded /var; on a fresh machine there is none to stop).
+if [ ! -e /var/lib/qm/var.img ] && podman container exists qm; then "$qm" stop; fi
 "$qm" setup --var-size "$var_size"
 step "qm start"
 "$qm" start
