@@ -71,9 +71,9 @@ function mockInfo(env: HookEnv, path: string): DeviceInfo | undefined {
 }
 
 /** glibc's major()/minor() split of a dev_t. */
-function splitDev(rdev: bigint): [number, number] {
-  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn);
-  const minor = (rdev & 0xffn) | ((rdev >> 12n) & ~0xffn);
+export function splitDev(rdev: bigint): [number, number] {
+  const major = ((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & 0xfffff000n);
+  const minor = (rdev & 0xffn) | ((rdev >> 12n) & 0xffffff00n);
   return [Number(major), Number(minor)];
 }
 
@@ -122,11 +122,11 @@ export function findCharDevices(dir: string, maxDepth = Number.POSITIVE_INFINITY
   return found;
 }
 
-/** `/dev/NAME*` glob plus `-c`: names in /dev with a prefix, kept when they resolve to a char device. */
-function globCharDevices(prefix: string): string[] {
-  return entries("/dev")
+/** `/dev/NAME*` glob plus `-c`: names in /dev (or dir) with a prefix, kept when they resolve to a char device. */
+export function globCharDevices(prefix: string, dir = "/dev"): string[] {
+  return entries(dir)
     .filter((e) => e.name.startsWith(prefix))
-    .map((e) => `/dev/${e.name}`)
+    .map((e) => `${dir}/${e.name}`)
     .filter((p) => {
       try {
         return statSync(p).isCharacterDevice();
@@ -152,7 +152,8 @@ export function isDeviceType(type: string): boolean {
 }
 
 export function discover(env: HookEnv, type: string): readonly string[] {
-  const discoverType = DEVICE_TYPES[type];
+  // Own keys only: "toString" names no device type.
+  const discoverType = isDeviceType(type) ? DEVICE_TYPES[type] : undefined;
   if (!discoverType) return [];
   return mockDevices(env, type) ?? discoverType();
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseJson } from "./json.js";
+import { parseJson, stringEnd } from "./json.js";
 
 test("integers JavaScript cannot hold come back as written", () => {
   const text =
@@ -69,4 +69,26 @@ test("a string of megabytes of escapes next to a 64-bit integer is parsed, not r
   const parsed = parseJson(text);
   assert.equal((parsed.value as { annotations: { a: string } }).annotations.a.length, 10_000_000);
   assert.equal(parsed.stringify(parsed.value), text);
+});
+
+test("digits after a decimal point or in an exponent are never taken for a separate integer", () => {
+  const parsed = parseJson(
+    '{"f":0.12345678901234567890,"e":1e19999999999999999,"s":1E+19999999999999999,"n":-2}',
+  );
+  assert.deepEqual(parsed.value, {
+    f: 0.12345678901234568,
+    e: Number.POSITIVE_INFINITY,
+    s: Number.POSITIVE_INFINITY,
+    n: -2,
+  });
+  const mixed = parseJson('{"f":0.12345678901234567890,"u":18446744073709551615}');
+  assert.equal(mixed.stringify(mixed.value), '{"f":0.12345678901234568,"u":18446744073709551615}');
+});
+
+test("stringEnd: a quote ends the string unless an odd run of backslashes precedes it", () => {
+  assert.equal(stringEnd('"abc"', 0), 5);
+  assert.equal(stringEnd('x"ab\\"c"', 1), 8);
+  assert.equal(stringEnd('xx"ab\\\\"c"', 2), 8);
+  assert.equal(stringEnd('x"\\\\\\"a"', 1), 8);
+  assert.equal(stringEnd('"\\"', 0), -1);
 });

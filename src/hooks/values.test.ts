@@ -58,3 +58,17 @@ test("log values: control characters escaped, long values cut", () => {
   assert.equal(shown("x".repeat(300)).length, 200 + "...(300 chars)".length);
   assert.equal(shown(["true"]), '["true"]');
 });
+
+test("value and seat patterns are anchored at both ends", () => {
+  for (const v of ["xtrue", "notyes", "01"]) assert.equal(isDeviceEnabled(v), false, v);
+  for (const v of ["xseat0", "myseat"]) assert.equal(isValidSeatName(v), false, v);
+  assert.equal(isValidSeatName(`seat${"x".repeat(250)}`), true);
+  assert.equal(isValidSeatName(`seat${"x".repeat(251)}`), false);
+});
+
+test("udevadm DEVNAME: a line of its own; quotes stripped only when they enclose the whole value", () => {
+  assert.equal(devName("XE: DEVNAME=/dev/a\n"), undefined);
+  assert.equal(devName("E: DEVNAME=/dev/x'y'\n"), "/dev/x'y'");
+  assert.equal(devName("E: DEVNAME='/dev/a'b\n"), undefined);
+  assert.equal(devName("E: DEVNAME=\n"), undefined);
+});

@@ -128,4 +128,111 @@ describe("qmctl argument parsing", () => {
   it("treats negative numbers as values", () => {
     assert.deepEqual(run(["cp", "-1", "qm:/x"]).invocation, { kind: "cp", paths: ["-1", "qm:/x"] });
   });
+
+  it("treats only argparse's negative-number shapes as values", () => {
+    for (const value of ["-1", "-12", "-.5", "-12.5", "-1.25", "-"]) {
+      assert.deepEqual(
+        run(["cp", value, "qm:/x"]).invocation,
+        { kind: "cp", paths: [value, "qm:/x"] },
+        value,
+      );
+    }
+    for (const option of ["-1x", "-a-1", "-x-.5", "-.5x", "-1.", "--1"]) {
+      assert.equal(error(["cp", option, "a", "qm:/x"]).message, `unrecognized arguments: ${option}`, option);
+    }
+  });
+
+  it("names options with a short form as argparse does: -v/--verbose", () => {
+    const cases: [string[], string][] = [
+      [["-vx"], "argument -v/--verbose: ignored explicit argument 'x'"],
+      [["-hvx", "show"], "argument -v/--verbose: ignored explicit argument 'x'"],
+      [["--verbose=yes"], "argument -v/--verbose: ignored explicit argument 'yes'"],
+      [["--help=x"], "argument -h/--help: ignored explicit argument 'x'"],
+      [["show", "-hq"], "argument -h/--help: ignored explicit argument 'q'"],
+      [["--config"], "argument --config: expected one argument"],
+      [["--container", "-v", "show"], "argument --container: expected one argument"],
+    ];
+    for (const [args, message] of cases) assert.equal(error(args).message, message, args.join(" "));
+  });
+
+  it("quotes values as Python's repr does", () => {
+    const cases: [string, string][] = [
+      ["it's", `"it's"`],
+      ['say "hi"', `'say "hi"'`],
+      [`both ' and "`, `'both \\' and "'`],
+      ["back\\slash", "'back\\\\slash'"],
+      ["a\nb\rc\td", "'a\\nb\\rc\\td'"],
+      ["\u0001\u001f\u007f\u0080\u00a0\u00ad", "'\\x01\\x1f\\x7f\\x80\\xa0\\xad'"],
+      ["caf\u00e9 \u00e0 \u4e2d", "'caf\u00e9 \u00e0 \u4e2d'"],
+      ["\u2028\u200b\ufeff", "'\\u2028\\u200b\\ufeff'"],
+      ["\u{1f600}", "'\u{1f600}'"],
+      ["\u{e0001}", "'\\U000e0001'"],
+      [" sp ace ", "' sp ace '"],
+    ];
+    for (const [value, quoted] of cases) {
+      assert.equal(
+        error(["show", value]).message,
+        `argument show_command_topic: invalid choice: ${quoted} (choose from 'container', 'unix-domain-sockets', 'shared-memory', 'resources', 'available-devices', 'namespaces', 'all')`,
+        JSON.stringify(value),
+      );
+    }
+  });
+
+  it("takes '--' before the subcommand as the end of options", () => {
+    assert.deepEqual(run(["--", "show", "all"]).invocation, { kind: "show", topic: "all" });
+    assert.deepEqual(run(["-v", "--", "cp", "a", "qm:/b"]).invocation, { kind: "cp", paths: ["a", "qm:/b"] });
+    assert.equal(parseArgs(["--"]).kind, "missing-subcommand");
+    assert.deepEqual(parseArgs(["-v", "--"]), {
+      kind: "missing-subcommand",
+      global: { verbose: true, json: false },
+    });
+  });
+
+  it("reports unknown options from before and after the subcommand together", () => {
+    assert.equal(error(["--bogus", "show", "--other"]).message, "unrecognized arguments: --bogus --other");
+    assert.equal(error(["--bogus", "exec", "ls"]).message, "unrecognized arguments: --bogus");
+  });
+
+  it("leaves container and config out of the global options unless given", () => {
+    assert.deepEqual(run(["show"]).global, { verbose: false, json: false });
+    assert.deepEqual(run(["--config", "/c", "show"]).global, { verbose: false, json: false, config: "/c" });
+    assert.deepEqual(run(["--container=x", "show"]).global, { verbose: false, json: false, container: "x" });
+  });
+
+  it("completion takes exactly one shell; --effective is not --json", () => {
+    assert.equal(error(["completion", "bash", "zsh"]).message, "unrecognized arguments: zsh");
+    assert.equal(error(["completion", "bash", "tcsh"]).message, "unrecognized arguments: tcsh");
+    assert.deepEqual(run(["completion", "fish"]).invocation, { kind: "completion", shell: "fish" });
+    assert.equal(run(["show", "--effective"]).global.json, false);
+  });
+
+  it("gives each subcommand its -h, --help and --json", () => {
+    const usage: Record<string, string> = {
+      show: "usage: qmctl show [-h] [--json]\n                  [{container,unix-domain-sockets,shared-memory,resources,available-devices,namespaces,all}]\n",
+      exec: "usage: qmctl exec [-h] [--json] ...\n",
+      execin: "usage: qmctl execin [-h] [--json] ...\n",
+      cp: "usage: qmctl cp [-h] [--json] paths paths\n",
+      completion: "usage: qmctl completion [-h] {bash,zsh,fish}\n",
+    };
+    const main = parseArgs(["-h"]);
+    assert.equal(main.kind, "help");
+    assert.ok((main as { text: string }).text.startsWith(MAIN_USAGE));
+    for (const [sub, line] of Object.entries(usage)) {
+      for (const flag of ["-h", "--help"]) {
+        const help = parseArgs([sub, flag]);
+        assert.equal(help.kind, "help", `${sub} ${flag}`);
+        assert.ok((help as { text: string }).text.startsWith(line), `${sub} ${flag}`);
+      }
+      const e = error([sub, "-hx"]);
+      assert.equal(e.usage, line, sub);
+      assert.equal(e.message, "argument -h/--help: ignored explicit argument 'x'", sub);
+      if (sub !== "completion") {
+        assert.equal(error([sub, "--json=1"]).message, "argument --json: ignored explicit argument '1'", sub);
+      }
+    }
+    assert.equal(run(["exec", "--json", "ls"]).global.json, true);
+    assert.equal(run(["execin", "--json", "n", "ls"]).global.json, true);
+    assert.equal(run(["cp", "--json", "a", "qm:/b"]).global.json, true);
+    assert.equal(error(["completion", "--json", "bash"]).message, "unrecognized arguments: --json");
+  });
 });

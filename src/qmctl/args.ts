@@ -281,7 +281,26 @@ type Matched =
   | { readonly kind: "unknown" }
   | { readonly kind: "error"; readonly message: string };
 
-const repr = (s: string): string => `'${s.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+/** Python's repr() of a str, as argparse quotes values: double quotes when only single ones occur inside. */
+function repr(s: string): string {
+  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
+  const escaped = s.replace(/[\\'"\p{C}\p{Z}]/gu, (c) => {
+    if (c === "\\" || c === quote) return `\\${c}`;
+    if (c === "\n") return "\\n";
+    if (c === "\r") return "\\r";
+    if (c === "\t") return "\\t";
+    const code = c.codePointAt(0) ?? 0;
+    // Python prints the ASCII space and every letter, mark, number, punctuation and symbol as it is.
+    if (c === " " || c === '"' || c === "'") return c;
+    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, "0")}`;
+    if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, "0")}`;
+    return `\\U${code.toString(16).padStart(8, "0")}`;
+  });
+  return `${quote}${escaped}${quote}`;
+}
+
+/** How argparse names an option in its messages: "-v/--verbose", "--json". */
+const label = (def: OptionDef): string => (def.short ? `${def.short}/${def.long}` : def.long);
 
 /** Match one option-like argument (and, for options taking a value, the next one) against `defs`. */
 function matchOption(defs: readonly OptionDef[], args: readonly string[], i: number): Matched {
@@ -304,29 +323,34 @@ function matchOption(defs: readonly OptionDef[], args: readonly string[], i: num
     if (!def) return { kind: "unknown" };
     if (!def.takesValue) {
       if (inline !== undefined) {
-        return { kind: "error", message: `argument ${def.long}: ignored explicit argument ${repr(inline)}` };
+        return {
+          kind: "error",
+          message: `argument ${label(def)}: ignored explicit argument ${repr(inline)}`,
+        };
       }
       return { kind: "flags", names: [def.long] };
     }
     if (inline !== undefined) return { kind: "value", name: def.long, value: inline, consumed: 1 };
     const next = args[i + 1];
     if (next === undefined || isOptionLike(next)) {
-      return { kind: "error", message: `argument ${def.long}: expected one argument` };
+      return { kind: "error", message: `argument ${label(def)}: expected one argument` };
     }
     return { kind: "value", name: def.long, value: next, consumed: 2 };
   }
   // Short flags may be combined ("-vh"); argparse rejects the group if any letter is unknown.
   const names: string[] = [];
+  let last: OptionDef | undefined;
   for (const letter of arg.slice(1)) {
     const def = defs.find((d) => d.short === `-${letter}`);
     if (!def)
-      return names.length === 0
+      return last === undefined
         ? { kind: "unknown" }
         : {
             kind: "error",
-            message: `argument ${names.at(-1)}: ignored explicit argument ${repr(arg.slice(names.length + 1))}`,
+            message: `argument ${label(last)}: ignored explicit argument ${repr(arg.slice(names.length + 1))}`,
           };
     names.push(def.long);
+    last = def;
   }
   return { kind: "flags", names };
 }

@@ -33,7 +33,8 @@ export function readCsv(input: string): string[][] | string {
     const recLine = numLine;
     const fields: string[] = [];
     let pos = { line: numLine, col: 1 };
-    parse: for (;;) {
+    // One field per turn; a quoted field that ends the record clears `more`.
+    for (let more = true; more; ) {
       if (!line.startsWith('"')) {
         const i = line.indexOf(",");
         const field = i >= 0 ? line.slice(0, i) : line.slice(0, line.length - lengthNL(line));
@@ -64,10 +65,11 @@ export function readCsv(input: string): string[][] | string {
             line = line.slice(1);
             pos = { line: pos.line, col: pos.col + 1 };
             fields.push(field);
-            continue parse;
+            break;
           } else if (lengthNL(line) === line.length) {
             fields.push(field);
-            break parse;
+            more = false;
+            break;
           } else {
             return parseError(recLine, numLine, pos.col - 1, QUOTE);
           }
