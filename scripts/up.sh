@@ -38,7 +38,8 @@ cp /bin/busybox "$image/bin/busybox"
 ln -sf busybox "$image/bin/sleep"
 "$qm" image load --tag localhost/qm-demo:latest "$image"
 mkdir -p /etc/qm/containers/systemd
-printf '[Unit]\nDescription=qm demo workload\n\n[Container]\nImage=localhost/qm-demo:latest\nExec=/bin/sleep infinity\n' \
+# WantedBy=: the partition's boot starts it again, also after the partition was killed and brought back.
+printf '[Unit]\nDescription=qm demo workload\n\n[Container]\nImage=localhost/qm-demo:latest\nExec=/bin/sleep infinity\n\n[Install]\nWantedBy=multi-user.target\n' \
   >/etc/qm/containers/systemd/qm-demo.container
 podman exec qm systemctl daemon-reload
 podman exec qm systemctl start qm-demo
