@@ -1,4 +1,5 @@
 import { parseMountinfo } from "../core/mountinfo.js";
+import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
 import type { HostSnapshot } from "./snapshot.js";
 
 export { parseMountinfo };
@@ -252,8 +253,7 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
   const cgroup = cgroupFacts(snapshot);
   const podman = tool(snapshot, "podman");
   const podmanVersion = parseVersion(podman.version);
-  const quadletPath =
-    ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"].find((p) => snapshot.exists[p]) ?? null;
+  const quadletPath = HOST_PODMAN_QUADLETS.find((p) => snapshot.exists[p]) ?? null;
   const crun = tool(snapshot, "crun");
   const maxUserNs = snapshot.files["/proc/sys/user/max_user_namespaces"];
   const unprivClone = snapshot.files["/proc/sys/kernel/unprivileged_userns_clone"];

@@ -1,5 +1,6 @@
 import { QmError } from "../core/errors.js";
 import { stringEnd } from "../hooks/json.js";
+import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
 
 /**
  * Everything doctor reads from a host, as plain JSON. The collector (collect.ts) fills it from the live host;
@@ -55,8 +56,7 @@ export const snapshotFiles = [
 
 export const snapshotPaths = [
   "/run/systemd/system",
-  "/usr/libexec/podman/quadlet",
-  "/usr/lib/podman/quadlet",
+  ...HOST_PODMAN_QUADLETS,
   "/usr/lib/systemd/system-generators/podman-system-generator",
   "/dev/kvm",
   "/dev/fuse",

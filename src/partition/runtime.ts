@@ -2,6 +2,7 @@ import { QmError } from "../core/errors.js";
 import { underRoot } from "../engine/fs.js";
 import type { ProcessIdentity } from "../engine/host.js";
 import type { ContainerState } from "../engine/podman.js";
+import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
 import type { VarMount } from "./bounded-var.js";
 import { type CgroupHost, type CgroupPlan, planCgroups } from "./cgroup-plan.js";
 import type { PartitionContext } from "./context.js";
@@ -264,10 +265,31 @@ async function waitBooted(ports: Ports, container: string, timeoutSec: number): 
 }
 
 /** Booted (when asked to wait) and, when degraded, which units failed. */
-async function boot(ports: Ports, container: string, input: StartInput) {
+/** The report of a partition just started: its init, then (unless --no-wait) its systemd once booted. */
+async function started(
+  ports: Ports,
+  ctx: PartitionContext,
+  input: StartInput,
+  how: Pick<StartReport, "mode" | "argv" | "adaptations" | "supervisorPid" | "mounted">,
+): Promise<StartReport> {
+  const container = ctx.containerName;
+  const inspected = await ports.podman.inspect(container);
   const systemState = input.wait ? await waitBooted(ports, container, input.timeoutSec) : null;
   const failedUnits = systemState === "degraded" ? await ports.podman.failedUnits(container) : [];
-  return { systemState, failedUnits };
+  return {
+    mode: how.mode,
+    action: "started",
+    containerName: container,
+    pid: inspected?.pid ?? 0,
+    systemState,
+    failedUnits,
+    argv: how.argv,
+    adaptations: how.adaptations,
+    ...input.limits,
+    supervisorPid: how.supervisorPid,
+    mounted: how.mounted,
+    seconds: (ports.clock.now() - input.started) / 1000,
+  };
 }
 
 /** Remove the unit's cgroups, waiting up to 5 s for their last processes to leave; the ones still populated. */
@@ -404,25 +426,15 @@ async function startDirect(ports: Ports, ctx: PartitionContext, input: StartInpu
   }
   const supervisor = policy === null ? null : supervise(plan.argv, policy);
   if (supervisor) ports.files.writeRunState({ ...state, supervisor });
-  const inspected = await ports.podman.inspect(ctx.containerName);
-  const booted = await boot(ports, ctx.containerName, input);
-  return {
+  return started(ports, ctx, input, {
     mode: "direct",
-    action: "started",
-    containerName: ctx.containerName,
-    pid: inspected?.pid ?? 0,
-    ...booted,
     argv: plan.argv,
     adaptations,
-    ...input.limits,
     supervisorPid: supervisor?.pid ?? null,
     mounted,
-    seconds: (ports.clock.now() - input.started) / 1000,
-  };
+  });
 }
 
-/** podman's quadlet, where podman has one (4.4 and later). */
-const QUADLETS = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"];
 /** Where systemd runs generators from; our generator goes here when podman has no quadlet. */
 const GENERATOR = "/etc/systemd/system-generators/qm-quadlet-generator";
 /** Where `make install` and the packages put the generator (it steps aside where podman has quadlet). */
@@ -434,7 +446,7 @@ const INSTALLED_GENERATORS = [
 
 async function startSystemd(ports: Ports, ctx: PartitionContext, input: StartInput): Promise<StartReport> {
   const adaptations: Adaptation[] = [];
-  if (!QUADLETS.some((p) => ports.files.exists(p))) {
+  if (!HOST_PODMAN_QUADLETS.some((p) => ports.files.exists(p))) {
     if (!input.qmQuadlet)
       throw new QmError(
         "QM_START_FAILED",
@@ -455,19 +467,11 @@ async function startSystemd(ports: Ports, ctx: PartitionContext, input: StartInp
       hint: `see 'journalctl --no-pager -xu ${ctx.serviceName}'`,
     });
   }
-  const state = await ports.podman.inspect(ctx.containerName);
-  const booted = await boot(ports, ctx.containerName, input);
-  return {
+  return started(ports, ctx, input, {
     mode: "systemd",
-    action: "started",
-    containerName: ctx.containerName,
-    pid: state?.pid ?? 0,
-    ...booted,
     argv: ctx.service.execStart,
     adaptations,
-    ...input.limits,
     supervisorPid: null,
     mounted: [],
-    seconds: (ports.clock.now() - input.started) / 1000,
-  };
+  });
 }

@@ -21,6 +21,7 @@ import {
   describeSource,
   dnfArgv,
   fedoraPackages,
+  HOST_PODMAN_QUADLETS,
   mmdebstrapArgv,
   PODMAN_QUADLETS,
   type RootfsSource,
@@ -275,7 +276,7 @@ function partitionHostname(o: SetupOptions): string {
 
 /** Upstream's --skip-systemctl: generate qm.service into /run/systemd/generator without asking systemd. */
 async function generateWithoutSystemctl(): Promise<string> {
-  const generator = ["/usr/libexec/podman/quadlet", "/usr/lib/podman/quadlet"].find((p) => existsSync(p));
+  const generator = HOST_PODMAN_QUADLETS.find((p) => existsSync(p));
   const ours = siblingBundle("qm-quadlet");
   const argv = generator ? [generator] : ours ? [process.execPath, ours] : null;
   if (!argv) return "no quadlet generator found: qm.service not generated";

@@ -48,6 +48,8 @@ export const fedoraPackages = [
 export const optionalPackages = ["bluechi-agent"] as const;
 /** Where a podman with quadlet (4.4 and later) keeps it. */
 export const PODMAN_QUADLETS = ["usr/libexec/podman/quadlet", "usr/lib/podman/quadlet"] as const;
+/** The same paths on the host. */
+export const HOST_PODMAN_QUADLETS: readonly string[] = PODMAN_QUADLETS.map((q) => `/${q}`);
 
 export function defaultMirror(osId: string): string {
   return osId === "ubuntu" ? "http://archive.ubuntu.com/ubuntu" : "http://deb.debian.org/debian";
