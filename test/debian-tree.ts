@@ -33,12 +33,25 @@ export function cachedDebianTree(suite: string, depends: string): string {
     .update(JSON.stringify({ argv: argv("OUT"), depends }))
     .digest("hex")
     .slice(0, 12);
-  const tarball = join(CACHE, `${PREFIX}${suite}-${key}.tar`);
+  return cachedMmdebstrap(
+    `${PREFIX}${suite}-${key}.tar`,
+    (name) => name.startsWith(PREFIX) && name.endsWith(".tar"),
+    argv,
+  );
+}
+
+/**
+ * The tarball `name` in the cache, built by `mmdebstrap ARGV(out)` when missing. Once it is built, the cache's
+ * other tarballs that `older` matches (the same kind of tree from an earlier recipe) are deleted.
+ */
+export function cachedMmdebstrap(
+  name: string,
+  older: (name: string) => boolean,
+  argv: (out: string) => string[],
+): string {
+  const tarball = join(CACHE, name);
   if (existsSync(tarball)) return tarball;
   mkdirSync(CACHE, { recursive: true });
-  // Trees of older recipes are not used again.
-  for (const name of readdirSync(CACHE))
-    if (name.startsWith(PREFIX) && name.endsWith(".tar")) rmSync(join(CACHE, name), { force: true });
   const partial = `${tarball}.partial-${process.pid}.tar`;
   const r = spawnSync("mmdebstrap", argv(partial), { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) {
@@ -46,6 +59,8 @@ export function cachedDebianTree(suite: string, depends: string): string {
     throw new Error(`mmdebstrap failed: ${r.stderr.slice(-3000)}`);
   }
   renameSync(partial, tarball);
+  for (const other of readdirSync(CACHE))
+    if (other !== name && older(other)) rmSync(join(CACHE, other), { force: true });
   return tarball;
 }
 

@@ -1,17 +1,8 @@
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { debianPackages, mmdebstrapArgv, sourceFingerprint } from "../src/rootfs/source.js";
+import { cachedMmdebstrap } from "./debian-tree.js";
 import { distBin } from "./helpers.js";
 
 /**
@@ -20,8 +11,6 @@ import { distBin } from "./helpers.js";
  * hooks directory), and a drop-in that points qm.container at the temporary root. Nothing of the host's podman
  * store or configuration is touched.
  */
-
-const CACHE = "/var/tmp/qm-test-cache";
 
 function os(): Record<string, string> {
   return Object.fromEntries(
@@ -43,21 +32,13 @@ export function cachedTreeTarball(): string {
     packages: [...debianPackages],
   };
   const key = sourceFingerprint(source).slice(0, 12);
-  const tarball = join(CACHE, `${suite}-${key}.tar`);
-  if (existsSync(tarball)) return tarball;
-  mkdirSync(CACHE, { recursive: true });
-  const partial = `${tarball}.partial-${process.pid}.tar`;
-  const r = spawnSync("mmdebstrap", mmdebstrapArgv(source, partial), {
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  if (r.status !== 0) throw new Error(`mmdebstrap failed: ${r.stderr.slice(-3000)}`);
-  renameSync(partial, tarball);
-  // Trees from earlier recipes are never used again: keep one per suite.
-  for (const name of readdirSync(CACHE))
-    if (new RegExp(`^${suite}-[0-9a-f]{12}\\.tar$`).test(name) && join(CACHE, name) !== tarball)
-      rmSync(join(CACHE, name), { force: true });
-  return tarball;
+  // Trees from earlier recipes are never used again: one per suite.
+  const earlier = new RegExp(`^${suite}-[0-9a-f]{12}\\.tar$`);
+  return cachedMmdebstrap(
+    `${suite}-${key}.tar`,
+    (name) => earlier.test(name),
+    (out) => mmdebstrapArgv(source, out),
+  );
 }
 
 export interface TestPartition {
