@@ -60,6 +60,8 @@ export interface Cleanup {
 export interface TestPartitionOptions {
   /** `qm setup --var-size`: the partition's /var in a bounded image (default: a plain directory). */
   readonly varSize?: string;
+  /** More `qm setup` options (e.g. --bluechi-from DIR). */
+  readonly setupArgs?: readonly string[];
 }
 
 export function testPartition(t: Cleanup, options: TestPartitionOptions = {}): TestPartition {
@@ -103,6 +105,7 @@ export function testPartition(t: Cleanup, options: TestPartitionOptions = {}): T
     "--hostname",
     "testhost",
     ...(options.varSize === undefined ? [] : ["--var-size", options.varSize]),
+    ...(options.setupArgs ?? []),
   );
   if (setup.status !== 0) throw new Error(`qm setup failed: ${setup.stderr}`);
   // The host-level hooks, pointed at their copies under this root.

@@ -208,6 +208,15 @@ export const ERRORS = {
     summary:
       "`setup-state.json` does not parse or names a path setup cannot have created below the root; nothing is removed (located)",
   },
+  QM_SETUP_BLUECHI: {
+    status: E.usage,
+    summary:
+      "`--bluechi-from` names no BlueChi agent build (a staged install, `.deb` or `.rpm` with the agent's files)",
+  },
+  QM_SETUP_BLUECHI_CONTROLLER: {
+    status: E.usage,
+    summary: "`--bluechi-controller` is neither an absolute socket path nor `HOST[:PORT]`",
+  },
   QM_SETUP_AGENT_CONF: {
     status: E.invalidConfig,
     summary: "the host's BlueChi `agent.conf` does not parse (located)",

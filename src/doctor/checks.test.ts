@@ -393,4 +393,28 @@ describe("doctor verdicts at their boundaries", () => {
       "PID 1 is 'unknown', not systemd: qm runs the partition directly (qm start applies the [Service] settings itself)",
     );
   });
+
+  test("bluechi-agent: nothing before setup; info without the agent in the tree; ok with it", () => {
+    assert.equal(check({ bluechi: { tree: false, agent: false } }, "bluechi-agent"), undefined);
+    assert.deepEqual(check({ bluechi: { tree: true, agent: false } }, "bluechi-agent"), {
+      id: "bluechi-agent",
+      status: "info",
+      summary: "the partition's tree has no bluechi-agent: the partition joins no BlueChi cluster",
+      hint: "on Debian and Ubuntu build BlueChi (scripts/build-bluechi) and rerun 'qm setup --bluechi-from DIR' (docs/bluechi.md)",
+    });
+    assert.equal(status({ bluechi: { tree: true, agent: true } }, "bluechi-agent"), "ok");
+    // From a snapshot: the tree and the agent's path below /usr/lib/qm/rootfs.
+    const exists = (paths: string[]) =>
+      hostFacts({
+        ...JSON.parse(
+          readFileSync(join(repoRoot, "test/fixtures/doctor/debian12-hybrid-nosystemd.json"), "utf8"),
+        ),
+        exists: Object.fromEntries(paths.map((p) => [p, true])),
+      }).bluechi;
+    assert.deepEqual(exists([]), { tree: false, agent: false });
+    assert.deepEqual(exists(["/usr/lib/qm/rootfs", "/usr/lib/qm/rootfs/usr/libexec/bluechi-agent"]), {
+      tree: true,
+      agent: true,
+    });
+  });
 });

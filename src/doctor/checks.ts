@@ -352,6 +352,27 @@ function varBoundedCheck(f: HostFacts): Check[] {
   ];
 }
 
+/** Whether the partition can join a BlueChi cluster (once qm setup has built its tree). */
+function bluechiCheck(f: HostFacts): Check[] {
+  if (!f.bluechi.tree) return [];
+  if (f.bluechi.agent)
+    return [
+      {
+        id: "bluechi-agent",
+        status: "ok",
+        summary: "bluechi-agent is in the partition's tree ('qm status' says whether its node is online)",
+      },
+    ];
+  return [
+    {
+      id: "bluechi-agent",
+      status: "info",
+      summary: "the partition's tree has no bluechi-agent: the partition joins no BlueChi cluster",
+      hint: "on Debian and Ubuntu build BlueChi (scripts/build-bluechi) and rerun 'qm setup --bluechi-from DIR' (docs/bluechi.md)",
+    },
+  ];
+}
+
 function spaceChecks(f: HostFacts): Check[] {
   return Object.entries(f.space).map(([path, probe]): Check => {
     const id = `space${path.replaceAll("/", "-")}`;
@@ -404,6 +425,7 @@ export function diagnose(f: HostFacts): DoctorReport {
     ...toolChecks(f),
     ...spaceChecks(f),
     ...varBoundedCheck(f),
+    ...bluechiCheck(f),
   ];
   return {
     ready: !checks.some((c) => c.status === "fail"),

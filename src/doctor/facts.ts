@@ -1,3 +1,4 @@
+import { QmPaths } from "../config/defaults.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
 import type { HostSnapshot } from "./snapshot.js";
@@ -86,6 +87,8 @@ export interface HostFacts {
   readonly tools: Readonly<Record<"mmdebstrap" | "dnf" | "rpmbuild" | "dpkg-deb" | "conmon", ToolFact>>;
   readonly space: Readonly<Record<string, SpaceFact | null>>;
   readonly devices: { readonly kvm: boolean; readonly fuse: boolean };
+  /** The partition's tree exists (qm setup ran), and has the BlueChi agent. */
+  readonly bluechi: { readonly tree: boolean; readonly agent: boolean };
 }
 
 export function parseVersion(text: string | null | undefined): Version | null {
@@ -322,6 +325,10 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
     },
     space,
     devices: { kvm: snapshot.exists["/dev/kvm"] === true, fuse: snapshot.exists["/dev/fuse"] === true },
+    bluechi: {
+      tree: snapshot.exists[QmPaths.rootfs] === true,
+      agent: snapshot.exists[`${QmPaths.rootfs}/usr/libexec/bluechi-agent`] === true,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { QmPaths } from "../config/defaults.js";
 import { QmError } from "../core/errors.js";
 import { stringEnd } from "../hooks/json.js";
 import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
@@ -61,6 +62,9 @@ export const snapshotPaths = [
   "/dev/kvm",
   "/dev/fuse",
   "/sys/fs/selinux",
+  // The partition's tree, and whether it has the BlueChi agent.
+  QmPaths.rootfs,
+  `${QmPaths.rootfs}/usr/libexec/bluechi-agent`,
 ] as const;
 
 export const snapshotTools = [

@@ -127,6 +127,7 @@ describe("setup plan with a bounded /var", () => {
       subuid: null,
       subgid: null,
       hasBluechiAgent: false,
+      hasSystemBus: true,
       hasPodmanQuadlet: true,
       hasNode: false,
       maskable: [],

@@ -9,6 +9,7 @@ import { cgroupHost, unitCgroupDirs } from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
 import { kernelLog } from "../engine/kmsg.js";
 import { inspectContainer, podman, podmanProgram } from "../engine/podman.js";
+import { type BluechiStatus, bluechiStatus } from "./bluechi-status.js";
 import { loadContext, type PartitionContext, RUN_DIR, START_LIMIT_DIR } from "./context.js";
 import type { DirectHost } from "./direct-plan.js";
 import {
@@ -203,6 +204,8 @@ export interface StatusReport {
   readonly var: VarStatus;
   /** What converts nested quadlets in the partition's tree; null when podman names no tree. */
   readonly nestedGenerator: NestedGenerator | null;
+  /** The partition as a BlueChi node, when it runs and its tree has the agent. */
+  readonly bluechi: BluechiStatus | null;
 }
 
 /** The generator in the tree podman runs the partition from (only looked at, never followed). */
@@ -327,6 +330,10 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
     warnings: running ? warnings(observation, ctx.settings.oomScoreAdjust) : [],
     var: partitionVar(ctx),
     nestedGenerator: c ? treeGenerator(c.rootfs) : null,
+    bluechi:
+      running && c && c.rootfs !== "" && existsSync(join(c.rootfs, "usr/libexec/bluechi-agent"))
+        ? await bluechiStatus(containerName)
+        : null,
   };
 }
 

@@ -39,6 +39,7 @@ const inputs = (
     subuid: null,
     subgid: null,
     hasBluechiAgent: true,
+    hasSystemBus: true,
     hasPodmanQuadlet: true,
     hasNode: false,
     maskable: ["a.service", "b.service"],

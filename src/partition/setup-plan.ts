@@ -1,6 +1,11 @@
 import { dirname, join } from "node:path";
 import { PODMAN_QUADLETS } from "../rootfs/source.js";
-import { partitionAgentConf } from "./agent-conf.js";
+import {
+  type ControllerAddress,
+  controllerAgentConf,
+  controllerDropIn,
+  partitionAgentConf,
+} from "./agent-conf.js";
 import { dropInText, MOUNT_UNIT_DIR, mountUnitName, mountUnitText, VAR_IMAGE } from "./bounded-var.js";
 import {
   defaultStorageConf,
@@ -90,6 +95,8 @@ export interface SetupInputs {
     readonly subuid: string | null;
     readonly subgid: string | null;
     readonly hasBluechiAgent: boolean;
+    /** The tree has a D-Bus system bus (dbus-daemon or dbus-broker), which bluechi-agent needs. */
+    readonly hasSystemBus: boolean;
     /** The tree's podman has its own quadlet generator (podman 4.4 and later). */
     readonly hasPodmanQuadlet: boolean;
     /** The tree has Node.js (/usr/bin/node), which qm-quadlet runs on. */
@@ -97,6 +104,8 @@ export interface SetupInputs {
     /** Units of the tree that cannot work inside a partition (see MASKED_UNITS). */
     readonly maskable: readonly string[];
   };
+  /** `--bluechi-controller`: how the partition's agent reaches the controller (absent: files left as they are). */
+  readonly controller?: ControllerAddress;
   /** `--var-size` (or the size of the image an earlier run made): the partition's /var in an image file. */
   readonly boundedVar?: { readonly sizeBytes: number };
 }
@@ -112,6 +121,25 @@ export const DROPIN_DIR = "/etc/containers/systemd/qm.container.d";
 const BOUNDED_VAR_DROPIN = `${QM_CONTAINER_PATH}.d/10-qm-bounded-var.conf`;
 const varMountUnit = (paths: SetupPaths): string => `${MOUNT_UNIT_DIR}/${mountUnitName(paths.rwVar)}`;
 const AGENT_CONF = "bluechi/agent.conf.d/agent.conf";
+/** Read after agent.conf (alphabetically), so its settings win over those copied from the host's agent. */
+const CONTROLLER_CONF = "bluechi/agent.conf.d/qm-controller.conf";
+const CONTROLLER_DROPIN = `${QM_CONTAINER_PATH}.d/20-qm-bluechi-controller.conf`;
+
+/** The agent's controller settings and the partition's mount of the controller's socket directory. */
+function controllerEntries(paths: SetupPaths, a: ControllerAddress): PlannedEntry[] {
+  const why =
+    a.kind === "unix" ? `BlueChi controller at ${a.socket}` : `BlueChi controller at ${a.host}:${a.port}`;
+  return [
+    {
+      kind: "file",
+      path: join(paths.rwEtc, CONTROLLER_CONF),
+      content: controllerAgentConf(a),
+      mode: 0o644,
+      why,
+    },
+    { kind: "file", path: CONTROLLER_DROPIN, content: controllerDropIn(a), mode: 0o644, why },
+  ];
+}
 /**
  * Units of the tree the partition does not run, masked so its systemd reaches "running":
  * - e2scrub_reap (Debian's e2fsprogs) wants LVM snapshots of host disks;
@@ -350,6 +378,7 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
     partitionAgentConf(tree.agentConf, host.agentConf, inputs.hostname),
     "BlueChi agent: node qm.<hostname>",
   );
+  if (inputs.controller) entries.push(...controllerEntries(paths, inputs.controller));
   for (const unit of tree.maskable) {
     entries.push({
       kind: "symlink",
@@ -365,9 +394,13 @@ export function planSetup(inputs: SetupInputs): SetupPlan {
       target: "/usr/lib/systemd/system/bluechi-agent.service",
       why: "start bluechi-agent in the partition",
     });
+    if (!tree.hasSystemBus)
+      notes.push(
+        "bluechi-agent is installed but the tree has no D-Bus system bus (dbus): the agent cannot start",
+      );
   } else {
     notes.push(
-      "bluechi-agent is not installed in the tree (its distribution does not ship it): the partition joins no BlueChi cluster",
+      "bluechi-agent is not installed in the tree (Debian and Ubuntu do not ship it; give a BlueChi build with --bluechi-from): the partition joins no BlueChi cluster",
     );
   }
   const inTree = (p: string): string => join(paths.rootfs, p);
@@ -445,6 +478,7 @@ export function ownedPaths(paths: SetupPaths, stateFile: string): OwnedPaths {
       QM_CONTAINER_PATH,
       `${QM_CONTAINER_PATH}.d/10-qm-no-selinux.conf`,
       BOUNDED_VAR_DROPIN,
+      CONTROLLER_DROPIN,
       varMountUnit(paths),
       VAR_IMAGE,
       CGROUP_HOOK,
@@ -461,7 +495,7 @@ export function ownedPaths(paths: SetupPaths, stateFile: string): OwnedPaths {
 
 /** `qm setup bluechi-agent`: only the agent configuration. */
 export function planAgentOnly(
-  inputs: Pick<SetupInputs, "paths" | "hostname"> & {
+  inputs: Pick<SetupInputs, "paths" | "hostname" | "controller"> & {
     hostAgentConf: string | null;
     treeAgentConf: string | null;
   },
@@ -475,6 +509,7 @@ export function planAgentOnly(
         mode: 0o644,
         why: "BlueChi agent: node qm.<hostname>",
       },
+      ...(inputs.controller ? controllerEntries(inputs.paths, inputs.controller) : []),
     ],
     notes: [],
   };

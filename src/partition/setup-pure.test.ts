@@ -247,6 +247,7 @@ describe("planSetup", () => {
       subuid: null,
       subgid: null,
       hasBluechiAgent: true,
+      hasSystemBus: true,
       hasPodmanQuadlet: true,
       hasNode: false,
       maskable: ["e2scrub_reap.service"],

@@ -14,6 +14,7 @@ import { mountsUnder } from "../engine/host.js";
 import { inspectContainer } from "../engine/podman.js";
 import type { SafeRoot } from "../engine/safe-fs.js";
 import { which } from "../engine/which.js";
+import { agentPayload } from "../rootfs/bluechi.js";
 import { assertReplaceable, buildRootfs, readMarker } from "../rootfs/build.js";
 import {
   debianPackages,
@@ -27,7 +28,7 @@ import {
   type RootfsSource,
   sourceFingerprint,
 } from "../rootfs/source.js";
-import { checkBluechiConf } from "./agent-conf.js";
+import { type ControllerAddress, checkBluechiConf } from "./agent-conf.js";
 import { applyEntry, type Change, ensureDirRecorded, preview, retireFiles } from "./apply.js";
 import { checkUnitPath, formatSize, VAR_IMAGE } from "./bounded-var.js";
 import { loadContext } from "./context.js";
@@ -72,6 +73,10 @@ export interface SetupOptions {
   readonly dryRun: boolean;
   readonly fromTar: string | undefined;
   readonly fromDir: string | undefined;
+  /** `--bluechi-from`: a BlueChi build whose agent goes into the tree. */
+  readonly bluechiFrom?: string | undefined;
+  /** `--bluechi-controller`: how the partition's agent reaches the controller. */
+  readonly bluechiController?: ControllerAddress | undefined;
   readonly suite: string | undefined;
   readonly mirror: string | undefined;
   readonly packages: readonly string[];
@@ -216,6 +221,7 @@ async function gatherInputs(
   return {
     paths,
     hostname,
+    ...(o.bluechiController ? { controller: o.bluechiController } : {}),
     shipped: {
       qmContainer: shipped("containers/systemd/qm.container"),
       containersConf: shipped("qm/containers.conf"),
@@ -254,6 +260,7 @@ async function gatherInputs(
       hasBluechiAgent: ["usr/lib/systemd/system", "lib/systemd/system"].some((d) =>
         fs.exists(inTree(join(d, "bluechi-agent.service"))),
       ),
+      hasSystemBus: ["usr/bin/dbus-daemon", "usr/bin/dbus-broker"].some((p) => fs.exists(inTree(p))),
       hasPodmanQuadlet: PODMAN_QUADLETS.some((q) => fs.exists(inTree(q))),
       hasNode: fs.exists(inTree("usr/bin/node")),
     },
@@ -427,7 +434,9 @@ async function applyBoundedVar(
 /** `qm setup`: build the tree if needed, write every file, register sub-IDs; idempotent and resumable. */
 export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   const hostname = partitionHostname(o);
-  const source = chooseSource(o);
+  const agent = o.bluechiFrom === undefined ? undefined : await agentPayload(o.bluechiFrom);
+  const chosen = chooseSource(o);
+  const source = agent ? { ...chosen, agent: { from: agent.from, digest: agent.digest } } : chosen;
   preflight(o, source);
   const fs = setupFs(o);
   // Host paths of the three trees, found without leaving the root (links below it are resolved inside it).
@@ -489,8 +498,9 @@ export async function setupInstall(o: SetupOptions): Promise<SetupReport> {
   // An image made by an earlier run is mounted before the tree and files go into the partition's /var.
   const image = fs.hostPath(VAR_IMAGE);
   if (imageSize(image) !== null && fs.stat(o.paths.rwVar)?.kind === "dir") await mountVar(image, rwVar);
-  const built = await buildRootfs({ rootfs, rwEtc, rwVar, source, log: o.log }, (path) =>
-    state.willCreate(path, "tree"),
+  const built = await buildRootfs(
+    { rootfs, rwEtc, rwVar, source, ...(agent ? { agent } : {}), log: o.log },
+    (path) => state.willCreate(path, "tree"),
   );
   if (built.action === "built") state.willCreate(rootfs, "tree");
   const varApplied = varSize === null ? null : await applyBoundedVar(o, fs, state, rwVar, varSize);
@@ -600,6 +610,7 @@ export async function setupAgentOnly(o: SetupOptions): Promise<SetupReport> {
     hostname: partitionHostname(o),
     hostAgentConf: fs.readText(QmPaths.agentConf),
     treeAgentConf: fs.readText(join(o.paths.rwEtc, "bluechi/agent.conf.d/agent.conf")),
+    ...(o.bluechiController ? { controller: o.bluechiController } : {}),
   });
   if (o.dryRun) {
     return report(

@@ -23,6 +23,7 @@ import {
   unmountAll,
 } from "../engine/host.js";
 import { SafeDir } from "../engine/safe-fs.js";
+import { type AgentPayload, installAgent } from "./bluechi.js";
 import { describeSource, dnfArgv, mmdebstrapArgv, type RootfsSource, sourceFingerprint } from "./source.js";
 
 /** Marker at the top of every tree qm setup built: what it was built from. */
@@ -40,6 +41,8 @@ export interface BuildRequest {
   readonly rwEtc: string;
   readonly rwVar: string;
   readonly source: RootfsSource;
+  /** The agent's files `source.agent` names. */
+  readonly agent?: AgentPayload;
   readonly log: (line: string) => void;
 }
 
@@ -295,6 +298,11 @@ export async function buildRootfs(
   req.log(`building the partition tree: ${describeSource(req.source)}`);
   const started = Date.now();
   await fillTree(req.source, tree, staging, req.log);
+  if (req.source.agent) {
+    if (req.agent?.digest !== req.source.agent.digest) throw new Error("the BlueChi agent's files changed");
+    installAgent(tree, req.agent);
+    req.log(`BlueChi agent from ${req.agent.from}: ${req.agent.files.length} files`);
+  }
   for (const path of [req.rwEtc, req.rwVar]) if (!existsSync(path)) onCreateRw(path);
   splitTree(tree, req.rwEtc, req.rwVar);
   writeFileAtomic(

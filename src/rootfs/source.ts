@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 /**
  * Where the partition's OS tree comes from. Pure descriptions; src/rootfs/build.ts runs them.
  */
-export type RootfsSource =
+export type RootfsSource = (
   | {
       readonly kind: "mmdebstrap";
       readonly suite: string;
@@ -17,7 +17,11 @@ export type RootfsSource =
       readonly useHostConfig: boolean;
     }
   | { readonly kind: "tar"; readonly file: string; readonly fingerprint: string }
-  | { readonly kind: "dir"; readonly dir: string; readonly fingerprint: string };
+  | { readonly kind: "dir"; readonly dir: string; readonly fingerprint: string }
+) & {
+  /** The BlueChi agent copied into the tree (`--bluechi-from`), by the digest of its files (src/rootfs/bluechi.ts). */
+  readonly agent?: { readonly from: string; readonly digest: string };
+};
 
 /**
  * Debian/Ubuntu tree: systemd, dbus, podman with both runtimes, procps, iproute2, and catatonit, which podman
@@ -113,6 +117,11 @@ export function sourceFingerprint(source: RootfsSource): string {
 }
 
 export function describeSource(source: RootfsSource): string {
+  const base = describeBase(source);
+  return source.agent ? `${base}, with the BlueChi agent from ${source.agent.from}` : base;
+}
+
+function describeBase(source: RootfsSource): string {
   switch (source.kind) {
     case "mmdebstrap":
       return `mmdebstrap ${source.suite} from ${source.mirror}`;

@@ -43,3 +43,22 @@ test("with --json, errors are one JSON document on stdout", () => {
   assert.match(doc.error.message, /\/nonexistent\/snapshot\.json/);
   assert.match(r.stderr, /QM_DOCTOR_SNAPSHOT/);
 });
+
+test("qm setup: a bad --bluechi-controller and --bluechi-from with the agent-only action stop before any change", () => {
+  for (const [args, message] of [
+    [
+      ["--bluechi-controller", "host\nControllerPort=1"],
+      /^qm: error\[QM_SETUP_BLUECHI_CONTROLLER\]: --bluechi-controller "host\\nControllerPort=1": /,
+    ],
+    [["--bluechi-controller", "/run/a:b/c.sock"], /cannot be mounted \(Volume=\)/],
+    [
+      ["bluechi-agent", "--bluechi-from", "/nonexistent"],
+      /^qm: error\[QM_USAGE\]: qm setup bluechi-agent: --bluechi-from puts the agent into the tree/,
+    ],
+  ] as const) {
+    const r = qm("setup", "--dry-run", "--root", "/nonexistent-root", ...args);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, message);
+  }
+});

@@ -20,6 +20,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { type TestContext, test } from "node:test";
 import { debianPackages } from "../../src/rootfs/source.js";
+import { bluechiUnavailable, cachedBluechi } from "../bluechi.js";
 import { distBin, repoRoot, rootSkipReason } from "../helpers.js";
 
 const vmDir = join(repoRoot, "test/vm");
@@ -153,6 +154,10 @@ async function runVariant(t: TestContext, built: Built, variant: string): Promis
       `VARIANT=${variant}\nBREAK=${breakIt ? 1 : 0}\nSELINUX_BREAK=${breakSelinux ? 1 : 0}\nSELINUX_PERMISSIVE=${permissiveSelinux ? 1 : 0}\nPARTITION_SIZE=${size}\nFFI='${process.env.QM_VM_FFI ?? "FFI-OOM-01 FFI-MOD-01 FFI-SCHED-01 FFI-MQ-01"}'\n`,
     );
     stageArtifact(join(shared, "qm"));
+    // BlueChi, built here from its release tarball: the controller runs as a host unit, the agent goes into the
+    // partition with qm setup --bluechi-from (the guest skips these checks without it).
+    if (variant === "plain" && bluechiUnavailable() === null)
+      cpSync(cachedBluechi(), join(shared, "bluechi"), { recursive: true, verbatimSymlinks: true });
     // The guest reads the tarball as a disk; a hard link costs nothing and the cached file stays untouched.
     const tarball = join(built.partition, "partition.tar.zst");
     try {

@@ -454,6 +454,48 @@ dropin_checks "qm-quadlet"
 diff -u "$out/qm.service.podman" "$out/qm.service.qm-quadlet" >"$out/qm.service.diff"
 note "qm-quadlet checks took $(($(date +%s) - t)) s"
 
+# --- BlueChi: the controller as a host unit, the partition as node qm.vmhost over the controller's socket ---------
+bluechi_checks() {
+  local stage=/shared/bluechi node=qm.vmhost f
+  if [[ ! -d $stage ]]; then
+    ok "bluechi" "SKIP no BlueChi build in the share"
+    return
+  fi
+  for f in usr/libexec/bluechi-controller usr/bin/bluechictl usr/bin/bluechi-is-online \
+    usr/share/bluechi/config/controller.conf usr/share/dbus-1/system.d/org.eclipse.bluechi.conf \
+    usr/lib/systemd/system/bluechi-controller.service usr/lib/tmpfiles.d/bluechi.conf; do
+    install -D -m "$([[ $f == usr/bin/* || $f == usr/libexec/* ]] && echo 0755 || echo 0644)" "$stage/$f" "/$f" || return 1
+  done
+  mkdir -p /etc/bluechi/controller.conf.d
+  printf '[bluechi-controller]\nAllowedNodeNames=%s\nUseTCP=false\n' "$node" >/etc/bluechi/controller.conf.d/qm.conf
+  systemd-tmpfiles --create /usr/lib/tmpfiles.d/bluechi.conf
+  systemctl reload dbus
+  check "bluechi: controller as a host unit" bash -c 'systemctl daemon-reload && systemctl start bluechi-controller'
+  t=$(date +%s)
+  check_said "bluechi: qm setup --bluechi-from --bluechi-controller" qm setup --from-tar /var/tmp/partition.tar.zst \
+    --hostname vmhost --bluechi-from "$stage" --bluechi-controller /run/bluechi/bluechi.sock
+  note "qm setup with the agent took $(($(date +%s) - t)) s"
+  t=$(date +%s%N)
+  check "bluechi: node $node online" bluechi-is-online node "$node" --wait=180000
+  note "bluechi: node online $((($(date +%s%N) - t) / 1000000)) ms after qm setup (re)started qm.service"
+  check_said "bluechi: list-units $node" bash -c "bluechictl list-units $node | grep -q bluechi-agent.service"
+  printf '[Service]\nExecStart=/bin/sleep infinity\n' >/etc/qm/systemd/system/bc-demo.service
+  check "bluechi: daemon-reload $node" bluechictl daemon-reload "$node"
+  t=$(date +%s%N)
+  check_said "bluechi: start $node bc-demo.service" bluechictl start "$node" bc-demo.service
+  note "bluechi: bluechictl start round-trip $((($(date +%s%N) - t) / 1000000)) ms"
+  expect "bluechi: bc-demo active in the partition" active "$(podman exec qm systemctl is-active bc-demo.service)"
+  check_said "bluechi: stop $node bc-demo.service" bluechictl stop "$node" bc-demo.service
+  expect "bluechi: bc-demo inactive in the partition" inactive "$(podman exec qm systemctl is-active bc-demo.service)"
+  check_said "bluechi: qm status sees the node online" bash -c "qm status | grep -q \"BlueChi: node $node, agent active, connected; this host's controller says online\""
+  t=$(date +%s%N)
+  kill -9 "$(partition_pid)"
+  for _ in $(seq 300); do bluechi-is-online node "$node" 2>/dev/null || break; sleep 0.2; done
+  check "bluechi: online again after kill -9 of the partition's init" bluechi-is-online node "$node" --wait=300000
+  note "bluechi: node online again $((($(date +%s%N) - t) / 1000000)) ms after kill -9 of init (systemd restarts qm.service)"
+}
+bluechi_checks
+
 # --- qm ffi, last: its attacks may disturb the host. Under TCG the whole suite is too slow for the budget, so
 # four quick checks run by default (QM_VM_FFI in /shared/config overrides: "all" or space-separated IDs).
 if qm ffi --help >/dev/null 2>&1; then

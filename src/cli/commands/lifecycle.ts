@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { QmError } from "../../core/errors.js";
+import { renderBluechi } from "../../partition/bluechi-status.js";
 import { loadContext } from "../../partition/context.js";
 import {
   logs,
@@ -130,6 +131,7 @@ export function renderStatus(r: StatusReport): string {
           : `converted by ${r.nestedGenerator.kind === "podman" ? "podman's quadlet" : "qm-quadlet"} (${r.nestedGenerator.path})`
       }`,
     );
+  if (r.bluechi) lines.push(`  ${renderBluechi(r.bluechi)}`);
   if (r.lastEvent) lines.push(`  last supervisor event: ${r.lastEvent}`);
   lines.push(...r.warnings.map((w) => `  warning: ${w}`));
   if (r.restartPending || r.pendingChanges.length > 0) {

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { QmError } from "../../core/errors.js";
+import { parseControllerAddress } from "../../partition/agent-conf.js";
 import { parseVarSize } from "../../partition/bounded-var.js";
 import {
   defaultSetupPaths,
@@ -57,7 +58,8 @@ export const setupCommand: Command = {
     "--var-size SIZE bounds the partition's /var without repartitioning: its content moves into an ext4 image",
     "of that size, mounted on --rwvarfs by qm start (direct mode) or by a mount unit (systemd), so filling it",
     "cannot fill the host's disk. Later runs keep the image (a larger SIZE grows it).",
-    "With the action 'bluechi-agent' only the partition's agent.conf is regenerated.",
+    "With the action 'bluechi-agent' only the partition's agent.conf (and, with --bluechi-controller, its",
+    "controller settings) is regenerated. BlueChi: see docs/bluechi.md.",
     "On a host whose PID 1 is systemd, setup stops qm.service first and starts it at the end",
     "(--skip-systemctl: no systemctl calls). --root DIR works on an image tree instead of this host.",
   ].join("\n"),
@@ -71,6 +73,20 @@ export const setupCommand: Command = {
       type: "string",
       valueName: "NAME",
       description: "BlueChi node name is qm.NAME (default: this host's name)",
+    },
+    {
+      name: "bluechi-from",
+      type: "string",
+      valueName: "DIR|FILE",
+      description:
+        "put the BlueChi agent into the tree from a BlueChi build: a staged install (DESTDIR of 'meson install' with --prefix=/usr) or its .deb/.rpm (for distributions that do not ship it, e.g. Debian)",
+    },
+    {
+      name: "bluechi-controller",
+      type: "string",
+      valueName: "ADDRESS",
+      description:
+        "how the partition's agent reaches the BlueChi controller: its socket on this host (e.g. /run/bluechi/bluechi.sock; its directory is mounted read-only) or HOST[:PORT] over TCP (port 842 by default)",
     },
     { name: "skip-systemctl", type: "boolean", description: "never call systemctl" },
     {
@@ -135,6 +151,8 @@ export const setupCommand: Command = {
     "qm setup --hostname car1 --skip-systemctl",
     "qm setup --root /tmp/image --from-tar rootfs.tar.zst",
     "qm setup bluechi-agent",
+    "qm setup --bluechi-from /tmp/bluechi-stage --bluechi-controller /run/bluechi/bluechi.sock",
+    "qm setup bluechi-agent --bluechi-controller 192.0.2.10:842",
     "qm setup --remove-qm-rootfs",
   ],
   run: async (ctx) => {
@@ -153,6 +171,11 @@ export const setupCommand: Command = {
         hint: "the only action is 'bluechi-agent'; see 'qm setup --help'",
       });
     }
+    if (action === "bluechi-agent" && stringOption(args, "bluechi-from") !== undefined) {
+      throw new QmError("QM_USAGE", "qm setup bluechi-agent: --bluechi-from puts the agent into the tree", {
+        hint: "run 'qm setup --bluechi-from DIR' (without the action): the tree is rebuilt with the agent",
+      });
+    }
     const inTree = (name: string, def: string): string => {
       const v = stringOption(args, name);
       if (v === undefined) return def;
@@ -164,6 +187,7 @@ export const setupCommand: Command = {
       return v === undefined ? undefined : resolve(v);
     };
     const varSize = stringOption(args, "var-size");
+    const controller = stringOption(args, "bluechi-controller");
     const options: SetupOptions = {
       root: resolve(stringOption(args, "root") ?? "/"),
       paths: {
@@ -181,6 +205,8 @@ export const setupCommand: Command = {
       mirror: stringOption(args, "mirror"),
       packages: listOption(args, "package"),
       varSize: varSize === undefined ? undefined : parseVarSize(varSize),
+      bluechiFrom: hostFile("bluechi-from"),
+      bluechiController: controller === undefined ? undefined : parseControllerAddress(controller),
       log: ctx.log,
     };
     if (process.getuid?.() !== 0 && options.root === "/" && !options.dryRun) {
