@@ -1,15 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cachedArtifact } from "./debian-tree.js";
 
 /**
  * Real BlueChi for the integration tests: built once per machine from the release tarball in the shared third-party
@@ -19,7 +12,6 @@ import { join } from "node:path";
  * its own network namespace, where it listens on 127.0.0.1:842 for the TCP variant.
  */
 
-const CACHE = "/var/tmp/qm-test-cache";
 const repo = process.env.QM_REPO_ROOT ?? process.cwd();
 export const BLUECHI_TARBALL =
   process.env.QM_BLUECHI_TARBALL ?? join(repo, "../shared/thirdparty/bluechi-1.2.2-full.tar.xz");
@@ -40,18 +32,14 @@ export function cachedBluechi(): string {
     .update(readFileSync(script))
     .digest("hex")
     .slice(0, 12);
-  const out = join(CACHE, `bluechi-${key}`);
-  if (existsSync(out)) return out;
-  mkdirSync(CACHE, { recursive: true });
-  const partial = `${out}.partial-${process.pid}`;
-  rmSync(partial, { recursive: true, force: true });
-  const r = spawnSync(script, [BLUECHI_TARBALL, partial], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`building BlueChi failed: ${r.stderr.slice(-3000)}`);
-  spawnSync("mv", ["-T", partial, out]);
-  for (const other of readdirSync(CACHE))
-    if (/^bluechi-[0-9a-f]{12}$/.test(other) && other !== `bluechi-${key}`)
-      rmSync(join(CACHE, other), { recursive: true, force: true });
-  return out;
+  return cachedArtifact(
+    `bluechi-${key}`,
+    (name) => /^bluechi-[0-9a-f]{12}$/.test(name),
+    (partial) => {
+      const r = spawnSync(script, [BLUECHI_TARBALL, partial], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`building BlueChi failed: ${r.stderr.slice(-3000)}`);
+    },
+  );
 }
 
 export interface Controller {

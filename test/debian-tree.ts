@@ -49,19 +49,38 @@ export function cachedMmdebstrap(
   older: (name: string) => boolean,
   argv: (out: string) => string[],
 ): string {
-  const tarball = join(CACHE, name);
-  if (existsSync(tarball)) return tarball;
+  return cachedArtifact(name, older, (partial) => {
+    const r = spawnSync("mmdebstrap", argv(partial), { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`mmdebstrap failed: ${r.stderr.slice(-3000)}`);
+  });
+}
+
+/**
+ * `name` in the test cache (/var/tmp/qm-test-cache), made by `build(partial)` when missing: built under a temporary
+ * name and renamed when complete, so an interrupted build is never taken for a cached one. Once it is there, the
+ * entries `older` matches (earlier recipes of the same thing) are deleted.
+ */
+export function cachedArtifact(
+  name: string,
+  older: (name: string) => boolean,
+  build: (partial: string) => void,
+): string {
+  const done = join(CACHE, name);
+  if (existsSync(done)) return done;
   mkdirSync(CACHE, { recursive: true });
-  const partial = `${tarball}.partial-${process.pid}.tar`;
-  const r = spawnSync("mmdebstrap", argv(partial), { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) {
-    rmSync(partial, { force: true });
-    throw new Error(`mmdebstrap failed: ${r.stderr.slice(-3000)}`);
+  // The name keeps its ending: mmdebstrap chooses its output format by it.
+  const partial = join(CACHE, `.partial-${process.pid}-${name}`);
+  rmSync(partial, { recursive: true, force: true });
+  try {
+    build(partial);
+  } catch (error) {
+    rmSync(partial, { recursive: true, force: true });
+    throw error;
   }
-  renameSync(partial, tarball);
+  renameSync(partial, done);
   for (const other of readdirSync(CACHE))
-    if (other !== name && older(other)) rmSync(join(CACHE, other), { force: true });
-  return tarball;
+    if (other !== name && older(other)) rmSync(join(CACHE, other), { recursive: true, force: true });
+  return done;
 }
 
 /** Unpack the cached tree into `dir` (device nodes, owners and modes as mmdebstrap made them). */
