@@ -394,27 +394,65 @@ describe("doctor verdicts at their boundaries", () => {
     );
   });
 
-  test("bluechi-agent: nothing before setup; info without the agent in the tree; ok with it", () => {
-    assert.equal(check({ bluechi: { tree: false, agent: false } }, "bluechi-agent"), undefined);
-    assert.deepEqual(check({ bluechi: { tree: true, agent: false } }, "bluechi-agent"), {
+  test("bluechi-agent: nothing before setup; info without the agent; ok, or warn for a running partition's node", () => {
+    const b = (
+      tree: boolean,
+      agent: boolean,
+      active: boolean | null = null,
+      connected: boolean | null = null,
+      online: boolean | null = null,
+    ) => ({
+      bluechi: { tree, agent, active, connected, online },
+    });
+    assert.equal(check(b(false, false), "bluechi-agent"), undefined);
+    assert.deepEqual(check(b(true, false), "bluechi-agent"), {
       id: "bluechi-agent",
       status: "info",
       summary: "the partition's tree has no bluechi-agent: the partition joins no BlueChi cluster",
       hint: "on Debian and Ubuntu build BlueChi (scripts/build-bluechi) and rerun 'qm setup --bluechi-from DIR' (docs/bluechi.md)",
     });
-    assert.equal(status({ bluechi: { tree: true, agent: true } }, "bluechi-agent"), "ok");
-    // From a snapshot: the tree and the agent's path below /usr/lib/qm/rootfs.
-    const exists = (paths: string[]) =>
-      hostFacts({
-        ...JSON.parse(
-          readFileSync(join(repoRoot, "test/fixtures/doctor/debian12-hybrid-nosystemd.json"), "utf8"),
-        ),
-        exists: Object.fromEntries(paths.map((p) => [p, true])),
-      }).bluechi;
-    assert.deepEqual(exists([]), { tree: false, agent: false });
-    assert.deepEqual(exists(["/usr/lib/qm/rootfs", "/usr/lib/qm/rootfs/usr/libexec/bluechi-agent"]), {
-      tree: true,
-      agent: true,
+    assert.deepEqual(check(b(true, true), "bluechi-agent"), {
+      id: "bluechi-agent",
+      status: "ok",
+      summary:
+        "bluechi-agent is in the partition's tree (the partition is not running: 'qm status' tells more once it is)",
     });
+    const summary = (over: Partial<HostFacts>) =>
+      `${status(over, "bluechi-agent")}: ${check(over, "bluechi-agent")?.summary}`;
+    assert.equal(
+      summary(b(true, true, true, true, true)),
+      "ok: bluechi-agent in the partition is active and connected; this host's controller has the node online",
+    );
+    assert.equal(
+      summary(b(true, true, true, true, null)),
+      "ok: bluechi-agent in the partition is active and connected",
+    );
+    assert.equal(
+      summary(b(true, true, false, false, false)),
+      "warn: bluechi-agent is not active in the running partition",
+    );
+    assert.equal(
+      summary(b(true, true, true, false, false)),
+      "warn: bluechi-agent runs in the partition but is not connected to a controller",
+    );
+    assert.equal(
+      summary(b(true, true, true, true, false)),
+      "warn: this host's BlueChi controller does not have the partition's node online",
+    );
+    // From a snapshot: the tree and the agent's path below /usr/lib/qm/rootfs, the live probes.
+    const fixture = JSON.parse(
+      readFileSync(join(repoRoot, "test/fixtures/doctor/debian12-hybrid-nosystemd.json"), "utf8"),
+    );
+    const facts = (paths: string[], probes: Record<string, boolean> = {}) =>
+      hostFacts({ ...fixture, exists: Object.fromEntries(paths.map((p) => [p, true])), probes }).bluechi;
+    assert.deepEqual(facts([]), { tree: false, agent: false, active: null, connected: null, online: null });
+    assert.deepEqual(
+      facts(["/usr/lib/qm/rootfs", "/usr/lib/qm/rootfs/usr/libexec/bluechi-agent"], {
+        "bluechi:agent-active": true,
+        "bluechi:connected": false,
+        "bluechi:node-online": false,
+      }),
+      { tree: true, agent: true, active: true, connected: false, online: false },
+    );
   });
 });

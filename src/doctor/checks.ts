@@ -354,13 +354,39 @@ function varBoundedCheck(f: HostFacts): Check[] {
 
 /** Whether the partition can join a BlueChi cluster (once qm setup has built its tree). */
 function bluechiCheck(f: HostFacts): Check[] {
-  if (!f.bluechi.tree) return [];
-  if (f.bluechi.agent)
+  const b = f.bluechi;
+  if (!b.tree) return [];
+  const id = "bluechi-agent";
+  const hint = "see 'qm status' and 'podman exec qm journalctl -u bluechi-agent' (docs/bluechi.md)";
+  if (b.agent && b.active === false)
+    return [{ id, status: "warn", summary: "bluechi-agent is not active in the running partition", hint }];
+  if (b.agent && b.connected === false)
     return [
       {
-        id: "bluechi-agent",
+        id,
+        status: "warn",
+        summary: "bluechi-agent runs in the partition but is not connected to a controller",
+        hint,
+      },
+    ];
+  if (b.agent && b.online === false)
+    return [
+      {
+        id,
+        status: "warn",
+        summary: "this host's BlueChi controller does not have the partition's node online",
+        hint,
+      },
+    ];
+  if (b.agent)
+    return [
+      {
+        id,
         status: "ok",
-        summary: "bluechi-agent is in the partition's tree ('qm status' says whether its node is online)",
+        summary:
+          b.connected === null
+            ? "bluechi-agent is in the partition's tree (the partition is not running: 'qm status' tells more once it is)"
+            : `bluechi-agent in the partition is active and connected${b.online ? "; this host's controller has the node online" : ""}`,
       },
     ];
   return [

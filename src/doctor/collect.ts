@@ -14,6 +14,8 @@ import { parseMountinfo } from "../core/mountinfo.js";
 import { run } from "../engine/exec.js";
 import { readText } from "../engine/fs.js";
 import { which } from "../engine/which.js";
+import { bluechiStatus } from "../partition/bluechi-status.js";
+import { loadContext } from "../partition/context.js";
 import { type HostFacts, hostFacts, selinuxPolicyContexts, v1Names } from "./facts.js";
 import {
   type CommandProbe,
@@ -79,6 +81,15 @@ function selinuxKnows(context: string): boolean {
   }
 }
 
+/** The default partition's container: as its qm.container names it, or upstream's `qm`. */
+function defaultContainer(): string {
+  try {
+    return loadContext("/").containerName;
+  } catch {
+    return "qm";
+  }
+}
+
 /** Read the live host. The only part of doctor that touches the system. */
 export interface CollectOptions {
   /** Tools whose `--version` is asked (each costs a process start); default: all that doctor reports. */
@@ -126,6 +137,15 @@ export async function collectSnapshot(options: CollectOptions = {}): Promise<Hos
         .filter(Boolean)) {
         probes[`cgroup-mkdir:${name}`] ??= ok;
       }
+    }
+  }
+  // The partition's BlueChi node, when the default partition runs with an agent in its tree.
+  if (uid === 0 && options.probes !== false && existsSync(`${QmPaths.rootfs}/usr/libexec/bluechi-agent`)) {
+    const b = await bluechiStatus(defaultContainer()).catch(() => null);
+    if (b) {
+      probes["bluechi:agent-active"] = b.agent === "active";
+      probes["bluechi:connected"] = b.connected;
+      if (b.controller !== null) probes["bluechi:node-online"] = b.controller === "online";
     }
   }
   if (existsSync("/sys/fs/selinux/context")) {

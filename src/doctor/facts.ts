@@ -87,8 +87,17 @@ export interface HostFacts {
   readonly tools: Readonly<Record<"mmdebstrap" | "dnf" | "rpmbuild" | "dpkg-deb" | "conmon", ToolFact>>;
   readonly space: Readonly<Record<string, SpaceFact | null>>;
   readonly devices: { readonly kvm: boolean; readonly fuse: boolean };
-  /** The partition's tree exists (qm setup ran), and has the BlueChi agent. */
-  readonly bluechi: { readonly tree: boolean; readonly agent: boolean };
+  /**
+   * The partition's tree exists (qm setup ran) and has the BlueChi agent; when the partition runs, whether the agent
+   * is active and connected, and whether this host's controller has the node online (null: not asked or no answer).
+   */
+  readonly bluechi: {
+    readonly tree: boolean;
+    readonly agent: boolean;
+    readonly active: boolean | null;
+    readonly connected: boolean | null;
+    readonly online: boolean | null;
+  };
 }
 
 export function parseVersion(text: string | null | undefined): Version | null {
@@ -328,6 +337,9 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
     bluechi: {
       tree: snapshot.exists[QmPaths.rootfs] === true,
       agent: snapshot.exists[`${QmPaths.rootfs}/usr/libexec/bluechi-agent`] === true,
+      active: snapshot.probes["bluechi:agent-active"] ?? null,
+      connected: snapshot.probes["bluechi:connected"] ?? null,
+      online: snapshot.probes["bluechi:node-online"] ?? null,
     },
   };
 }

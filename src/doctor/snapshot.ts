@@ -35,7 +35,11 @@ export interface HostSnapshot {
   readonly versions: Readonly<Record<string, CommandProbe | null>>;
   /** Free space by QM path. */
   readonly space: Readonly<Record<string, SpaceProbe | null>>;
-  /** Active, harmless probes: "cgroup-mkdir:<controller>" -> whether a child cgroup could be created there. */
+  /**
+   * Active, harmless probes: "cgroup-mkdir:<controller>" (a child cgroup could be created there), "selinux-type:<type>"
+   * (the loaded policy knows it), "bluechi:agent-active", "bluechi:connected", "bluechi:node-online" (the running
+   * partition's BlueChi agent and node).
+   */
   readonly probes: Readonly<Record<string, boolean>>;
 }
 

@@ -488,6 +488,8 @@ bluechi_checks() {
   check_said "bluechi: stop $node bc-demo.service" bluechictl stop "$node" bc-demo.service
   expect "bluechi: bc-demo inactive in the partition" inactive "$(podman exec qm systemctl is-active bc-demo.service)"
   check_said "bluechi: qm status sees the node online" bash -c "qm status | grep -q \"BlueChi: node $node, agent active, connected; this host's controller says online\""
+  check_said "bluechi: qm doctor sees the agent connected and the node online" bash -c \
+    "qm doctor | grep -q \"bluechi-agent in the partition is active and connected; this host's controller has the node online\""
   t=$(date +%s%N)
   kill -9 "$(partition_pid)"
   for _ in $(seq 300); do bluechi-is-online node "$node" 2>/dev/null || break; sleep 0.2; done
