@@ -104,6 +104,18 @@ describe("direct runtime", () => {
     assert.equal(host.runState, null);
   });
 
+  test("stop after the record was lost: the cgroups left are removed all the same", async () => {
+    const host = new FakeHost();
+    host.supervisorPid = null;
+    host.cgroupDirs = ["/sys/fs/cgroup/qm.service"];
+    assert.deepEqual(await directRuntime(host.ports()).stop(ctx), {
+      mode: "direct",
+      action: "stopped",
+      removed: ["cgroup /sys/fs/cgroup/qm.service"],
+    });
+    assert.deepEqual(host.cgroupDirs, []);
+  });
+
   test("stop with cgroups still populated: QM_STOP_INCOMPLETE, and the record kept for the next stop", async () => {
     const host = startedHost();
     host.populated = ["/sys/fs/cgroup/qm.service"];
@@ -158,12 +170,17 @@ describe("direct runtime", () => {
     await rt.logs(ctx, { follow: true, lines: 50 });
     host.containers.set("qm", { ...(host.containers.get("qm") as ContainerState), status: "exited" });
     await rt.logs(ctx, { follow: false, lines: 20 });
+    // The recorded container is the one looked at, whatever the configuration names now.
     host.containers.clear();
+    host.running("old-qm");
     host.runState = { ...recorded, containerName: "old-qm" };
+    await rt.logs(ctx, { follow: false, lines: undefined });
+    host.containers.clear();
     await rt.logs(ctx, { follow: true, lines: undefined });
     assert.deepEqual(host.shown, [
       "exec qm journalctl --follow --lines 50",
       "podman logs --tail 20 qm",
+      "exec old-qm journalctl",
       "podman logs --follow old-qm",
     ]);
   });

@@ -116,6 +116,8 @@ export interface Ports {
 
 /** What `qm status` saw: the verdict's input, and the container as podman records it. */
 export interface Seen {
+  /** The container looked at: the recorded one in direct mode, the configured one under systemd. */
+  readonly containerName: string;
   readonly observation: Observation;
   readonly container: ContainerState | null;
 }
@@ -193,8 +195,10 @@ export function directRuntime(ports: Ports): Runtime {
   return {
     mode: "direct",
     async observe(ctx, recorded) {
-      const { c, init, conmon, asked } = await look(ports, recorded?.containerName ?? ctx.containerName);
+      const containerName = recorded?.containerName ?? ctx.containerName;
+      const { c, init, conmon, asked } = await look(ports, containerName);
       return {
+        containerName,
         container: c,
         observation: {
           mode: "direct",
@@ -289,6 +293,7 @@ export function systemdRuntime(ports: Ports): Runtime {
       const limitHit = props.Result === "start-limit-hit";
       const { c, init, conmon, asked } = await look(ports, ctx.containerName);
       return {
+        containerName: ctx.containerName,
         container: c,
         observation: {
           mode: "systemd",

@@ -73,8 +73,7 @@ export async function partitionStatus(
   limits: HostLimits,
 ): Promise<StatusReport> {
   const runState = ports.files.readRunState(ctx.serviceName);
-  const containerName = runState?.containerName ?? ctx.containerName;
-  const { observation, container: c } = await rt.observe(ctx, runState);
+  const { containerName, observation, container: c } = await rt.observe(ctx, runState);
   const { init, conmon } = observation;
   const supervisor = rt.mode === "direct" && runState?.supervisor ? runState.supervisor : null;
   const events = supervisorEvents(ports.files.read(ctx.paths.supervisorLog));
