@@ -3,7 +3,7 @@ import { siblingBundle } from "../core/paths.js";
 import { readHostFacts } from "../doctor/collect.js";
 import { type HostFacts, hostMode } from "../doctor/facts.js";
 import { podmanProgram } from "../engine/podman.js";
-import { loadContext } from "./context.js";
+import { loadContext, type PartitionContext } from "./context.js";
 import type { DirectHost } from "./direct-plan.js";
 import { hostLimits } from "./health.js";
 import { realPorts } from "./real-ports.js";
@@ -15,7 +15,7 @@ import {
   type StopReport,
   systemdRuntime,
 } from "./runtime.js";
-import { partitionStatus, type StatusReport } from "./status.js";
+import { partitionRuns, partitionStatus, type StatusReport } from "./status.js";
 
 /**
  * qm start/stop/restart/status/logs. On a host whose PID 1 is systemd they drive qm.service through systemctl; elsewhere
@@ -86,6 +86,13 @@ export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusR
   const facts = await readHostFacts();
   const rt = runtime(hostMode(facts, o.root).systemd);
   return partitionStatus(realPorts, rt, ctx, hostLimits(ctx, facts.capabilities));
+}
+
+/** Whether the partition of the context's root runs, and the configuration hash its start recorded. */
+export async function running(
+  ctx: PartitionContext,
+): Promise<{ running: boolean; configHash: string | null }> {
+  return partitionRuns(realPorts, runtime(hostMode(await readHostFacts(), ctx.root).systemd), ctx);
 }
 
 export async function logs(o: Pick<LifecycleOptions, "root">, options: LogsOptions): Promise<void> {

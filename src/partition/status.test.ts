@@ -5,7 +5,7 @@ import type { ContainerState } from "../engine/podman.js";
 import type { PartitionContext } from "./context.js";
 import { type HostLimits, hostLimits } from "./health.js";
 import { directRuntime, systemdRuntime } from "./runtime.js";
-import { partitionStatus, type StatusReport } from "./status.js";
+import { partitionRuns, partitionStatus, type StatusReport } from "./status.js";
 import { contextWith, ctx, FakeHost, QM, recorded } from "./testing/fake-host.js";
 
 const noLimits: HostLimits = { ungrantedCapabilities: [], oomFloor: null };
@@ -288,5 +288,40 @@ describe("qm status, systemd mode", () => {
     const { text, exit } = await systemd(host);
     assert.equal(exit, 0);
     assert.match(text, /^ {2}partition systemd: degraded; failed units: c\.service$/m);
+  });
+});
+
+describe("whether the partition runs (qm dropin list)", () => {
+  test("direct mode: only a partition recorded under this root, and only while it runs or is brought back", async () => {
+    const host = new FakeHost();
+    host.running(); // another root's partition, named alike
+    const ports = host.ports();
+    const rt = directRuntime(ports);
+    assert.deepEqual(await partitionRuns(ports, rt, ctx), { running: false, configHash: null });
+    assert.deepEqual(host.calls, [], "podman is not asked for a partition nothing recorded");
+    host.runState = recorded;
+    assert.deepEqual(await partitionRuns(ports, rt, ctx), { running: true, configHash: "h" });
+    host.live.clear();
+    assert.equal(
+      (await partitionRuns(ports, rt, ctx)).running,
+      true,
+      "restarting: its supervisor brings it back",
+    );
+    host.supervisorPid = null;
+    assert.deepEqual(await partitionRuns(ports, rt, ctx), { running: false, configHash: "h" });
+  });
+
+  test("systemd mode: systemd's unit and the partition, without a record", async () => {
+    const host = new FakeHost();
+    host.running("systemd-qm");
+    host.units.set("qm.service", { ActiveState: "active", Result: "success" });
+    const ports = host.ports();
+    assert.deepEqual(await partitionRuns(ports, systemdRuntime(ports), sdctx), {
+      running: true,
+      configHash: null,
+    });
+    host.units.set("qm.service", { ActiveState: "inactive", Result: "success" });
+    host.containers.clear();
+    assert.equal((await partitionRuns(ports, systemdRuntime(ports), sdctx)).running, false);
   });
 });

@@ -66,6 +66,25 @@ function supervisorEvents(text: string | null): { restarts: number; last: string
   };
 }
 
+/** States in which the partition runs, or is brought back, with the configuration it was started with. */
+const RUNS = new Set<PartitionState>(["running", "starting", "unreachable", "restarting"]);
+
+/**
+ * Whether the partition runs (as qm status judges it) and the configuration hash its start recorded: qm dropin
+ * list's question. In direct mode a partition qm start did not record under this root is not looked for: another
+ * root's partition may have the same container name.
+ */
+export async function partitionRuns(
+  ports: Ports,
+  rt: Runtime,
+  ctx: PartitionContext,
+): Promise<{ running: boolean; configHash: string | null }> {
+  const recorded = ports.files.readRunState(ctx.serviceName);
+  if (rt.mode === "direct" && recorded === null) return { running: false, configHash: null };
+  const { observation } = await rt.observe(ctx, recorded);
+  return { running: RUNS.has(judge(observation).state), configHash: recorded?.configHash ?? null };
+}
+
 export async function partitionStatus(
   ports: Ports,
   rt: Runtime,
