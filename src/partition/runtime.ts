@@ -346,7 +346,6 @@ async function waitBooted(ports: Ports, container: string, timeoutSec: number): 
   );
 }
 
-/** Booted (when asked to wait) and, when degraded, which units failed. */
 /** The report of a partition just started: its init, then (unless --no-wait) its systemd once booted. */
 async function started(
   ports: Ports,
@@ -375,7 +374,7 @@ async function started(
 }
 
 /** Remove the unit's cgroups, waiting up to 5 s for their last processes to leave; the ones still populated. */
-export async function removeCgroups(ports: Ports, serviceName: string): Promise<string[]> {
+async function removeCgroups(ports: Ports, serviceName: string): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 50; i++) {
     left = ports.cgroups.remove(serviceName);
