@@ -11,6 +11,8 @@ import {
   directRuntime,
   type LogsOptions,
   type Runtime,
+  restartPartition,
+  type StartInput,
   type StartReport,
   type StopReport,
   systemdRuntime,
@@ -52,16 +54,15 @@ function directHost(f: HostFacts): DirectHost {
 }
 
 /** The host facts qm start plans by: podman's version, not every builder's (each --version is a process start). */
-export const startFacts = (): Promise<HostFacts> => readHostFacts(["podman"]);
+const startFacts = (): Promise<HostFacts> => readHostFacts(["podman"]);
 
-export async function start(
+function startInput(
   o: LifecycleOptions,
-  ctx = loadContext(o.root),
-  known?: HostFacts,
-): Promise<StartReport> {
-  const started = Date.now();
-  const facts = known ?? (await startFacts());
-  return runtime(hostMode(facts, o.root).systemd).start(ctx, {
+  ctx: PartitionContext,
+  facts: HostFacts,
+  started: number,
+): StartInput {
+  return {
     started,
     wait: o.wait,
     timeoutSec: o.timeoutSec,
@@ -70,15 +71,28 @@ export async function start(
     podman: process.env.QM_PODMAN ? podmanProgram() : undefined,
     qmQuadlet: siblingBundle("qm-quadlet"),
     limits: hostLimits(ctx, facts.capabilities),
-  });
+  };
 }
 
-export async function stop(
-  o: LifecycleOptions,
-  ctx = loadContext(o.root),
-  known?: HostFacts,
-): Promise<StopReport> {
-  return runtime(hostMode(known ?? (await readHostFacts()), o.root).systemd).stop(ctx);
+export async function start(o: LifecycleOptions): Promise<StartReport> {
+  const started = Date.now();
+  const ctx = loadContext(o.root);
+  const facts = await startFacts();
+  return runtime(hostMode(facts, o.root).systemd).start(ctx, startInput(o, ctx, facts, started));
+}
+
+export async function stop(o: LifecycleOptions): Promise<StopReport> {
+  const ctx = loadContext(o.root);
+  return runtime(hostMode(await readHostFacts(), o.root).systemd).stop(ctx);
+}
+
+/** Stop, then start: the configuration is loaded once, before anything stops, and host facts are read once. */
+export async function restart(o: LifecycleOptions): Promise<{ stopped: StopReport; started: StartReport }> {
+  // An invalid configuration is refused here, while the partition still works.
+  const ctx = loadContext(o.root);
+  const facts = await startFacts();
+  const rt = runtime(hostMode(facts, o.root).systemd);
+  return restartPartition(rt, ctx, () => startInput(o, ctx, facts, Date.now()));
 }
 
 export async function status(o: Pick<LifecycleOptions, "root">): Promise<StatusReport> {

@@ -4,7 +4,7 @@ import { QmError } from "../core/errors.js";
 import type { ContainerState } from "../engine/podman.js";
 import type { PartitionContext } from "./context.js";
 import { judge } from "./health.js";
-import { directRuntime, systemdRuntime } from "./runtime.js";
+import { directRuntime, restartPartition, systemdRuntime } from "./runtime.js";
 import { contextWith, ctx, FakeHost, input, QM, recorded } from "./testing/fake-host.js";
 
 describe("direct runtime", () => {
@@ -413,5 +413,58 @@ describe("systemd runtime: start", () => {
         e.message === "systemctl start qm.service failed: Job failed." &&
         /journalctl --no-pager -xu qm.service/.test(e.hint ?? ""),
     );
+  });
+});
+
+describe("restart", () => {
+  test("direct mode: the old partition, its supervisor, cgroups and record go, then a clean start with the configuration on disk", async () => {
+    const host = new FakeHost();
+    host.running();
+    host.runState = recorded;
+    host.cgroupDirs = ["/sys/fs/cgroup/qm.service"];
+    host.files.add(ctx.paths.runState);
+    let stoppedFirst = false;
+    const { stopped, started } = await restartPartition(directRuntime(host.ports()), ctx, () => {
+      stoppedFirst = host.containers.size === 0 && host.runState === null;
+      return { ...input, started: host.time };
+    });
+    assert.ok(stoppedFirst, "the start's input is made after the stop");
+    assert.deepEqual(stopped.removed.slice(0, 3), [
+      "supervisor (pid 7)",
+      "container qm",
+      "cgroup /sys/fs/cgroup/qm.service",
+    ]);
+    assert.equal(started.action, "started");
+    assert.deepEqual(
+      host.calls.filter((c) => !c.startsWith("rmdir /run")),
+      [
+        "stop supervisor 7",
+        "podman stop qm",
+        "podman rm qm",
+        "rmdir cgroups of qm.service",
+        "cgroups /sys/fs/cgroup/qm.service",
+        "record",
+        host.calls.find((c) => c.startsWith("podman run")),
+        host.calls.find((c) => c.startsWith("start supervisor")),
+        "record supervisor 8",
+        "exec qm systemctl is-system-running",
+      ],
+    );
+    assert.equal(host.runState?.configHash, ctx.configHash, "recorded with the configuration it now runs");
+  });
+
+  test("systemd mode: systemctl stop, then daemon-reload and start", async () => {
+    const host = new FakeHost();
+    host.files.add("/usr/libexec/podman/quadlet");
+    host.running("systemd-qm");
+    const sdctx = { ...ctx, containerName: "systemd-qm" } as PartitionContext;
+    const { stopped, started } = await restartPartition(systemdRuntime(host.ports()), sdctx, () => input);
+    assert.deepEqual([stopped.action, started.action], ["stopped", "started"]);
+    assert.deepEqual(host.calls, [
+      "systemctl stop qm.service",
+      "systemctl daemon-reload",
+      "systemctl start qm.service",
+      "exec systemd-qm systemctl is-system-running",
+    ]);
   });
 });

@@ -322,6 +322,19 @@ export function systemdRuntime(ports: Ports): Runtime {
   };
 }
 
+/**
+ * qm restart: stop, then start, one context for both (loaded and validated before anything stopped). The start's
+ * input is made once the stop is done, so that its time counts from there.
+ */
+export async function restartPartition(
+  rt: Runtime,
+  ctx: PartitionContext,
+  input: () => StartInput,
+): Promise<{ stopped: StopReport; started: StartReport }> {
+  const stopped = await rt.stop(ctx);
+  return { stopped, started: await rt.start(ctx, input()) };
+}
+
 /** States in which the partition's systemd has finished booting (systemctl is-system-running). */
 const BOOTED = new Set(["running", "degraded", "maintenance", "stopping", "offline"]);
 

@@ -3,11 +3,11 @@ import { QmError } from "../../core/errors.js";
 import { loadContext } from "../../partition/context.js";
 import {
   logs,
+  restart,
   type StartReport,
   type StatusReport,
   type StopReport,
   start,
-  startFacts,
   status,
   stop,
 } from "../../partition/lifecycle.js";
@@ -188,12 +188,7 @@ export const restartCommand: Command = {
   options: [rootOption, ...waitOptions],
   examples: ["qm restart"],
   run: async (ctx) => {
-    const o = options(ctx);
-    // Loaded once, before anything stops: an invalid configuration is refused while the partition still works.
-    const partition = loadContext(o.root);
-    const facts = await startFacts();
-    const stopped = await stop(o, partition, facts);
-    const started = await start(o, partition, facts);
+    const { stopped, started } = await restart(options(ctx));
     return { data: { stopped, started }, text: () => `${renderStop(stopped)}\n${renderStart(started)}` };
   },
 };
