@@ -5,10 +5,14 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { repoRoot, withEnv } from "../../test/helpers.js";
 import { QmError } from "../core/errors.js";
+import type { PartitionContext } from "../partition/context.js";
+import { contextOf } from "../partition/context.js";
 import { nodeCgroupFs } from "../qmctl/cgroups.js";
 import { DEFAULT_CONFIG } from "../qmctl/commands.js";
 import { type Podman, realPodman } from "../qmctl/podman.js";
 import { fakePodman, fakePorts, podmanWithContainer } from "../qmctl/testing/fakes.js";
+import { generateServiceFrom, loadEffectiveUnitFrom } from "../quadlet/index.js";
+import { memoryUnitFs } from "../unit/fs.js";
 import { main } from "./qmctl.js";
 
 const CONFIG = `[Unit]
@@ -84,11 +88,72 @@ describe("qmctl global behaviour", () => {
 
   it("without --container or QMCTL_CONTAINER: the container the partition's configuration names", async () => {
     const podman = podmanWithContainer("part", () => ({ stdout: "hi\n" }));
-    const { ports } = fakePorts(podman, {}, { partitionContainer: () => "part" });
+    const { ports } = fakePorts(
+      podman,
+      {},
+      { partition: () => ({ containerName: "part" }) as PartitionContext },
+    );
     assert.equal(await main(["exec", "echo", "hi"], ports), 0);
     assert.deepEqual(podman.calls.at(-1), ["exec", "part", "echo", "hi"]);
     await main(["exec", "echo", "hi"], ports, { QMCTL_CONTAINER: "radio" });
     assert.deepEqual(podman.calls.at(-1), ["container", "exists", "radio"]);
+  });
+
+  it("show container --effective: the config file's partition context, each value with its file and line on this host", async () => {
+    const fs = memoryUnitFs({
+      "/usr/share/containers/systemd/qm.container": "[Container]\nImage=localhost/qm\nNetwork=host\n",
+      "/etc/containers/systemd/qm.container.d/10-net.conf": "[Container]\nNetwork=none\n",
+    });
+    const partition = contextOf(
+      "/srv/tree",
+      loadEffectiveUnitFrom(fs, "qm.container"),
+      generateServiceFrom(fs, "qm.container"),
+    );
+    const config = "/srv/tree/usr/share/containers/systemd/qm.container";
+    const asked: string[] = [];
+    const run = async (json: string[]) => {
+      const { ports, out } = fakePorts(
+        noContainer(),
+        {},
+        {
+          partition: (path) => {
+            asked.push(path);
+            return partition;
+          },
+        },
+      );
+      assert.equal(await main([...json, "--config", config, "show", "container", "--effective"], ports), 0);
+      return out.stdout;
+    };
+    const text = await run([]);
+    assert.deepEqual(asked.at(-1), config);
+    assert.equal(
+      text,
+      [
+        `# ${config}`,
+        "#   + /srv/tree/etc/containers/systemd/qm.container.d/10-net.conf",
+        "",
+        "[Container]",
+        `${"Image=localhost/qm".padEnd(48)} # ${config}:2`,
+        `${"Network=host".padEnd(48)} # ${config}:3`,
+        `${"Network=none".padEnd(48)} # /srv/tree/etc/containers/systemd/qm.container.d/10-net.conf:2`,
+        "",
+      ].join("\n"),
+    );
+    const json = JSON.parse(await run(["--json"]));
+    assert.deepEqual(json.sources, [config, "/srv/tree/etc/containers/systemd/qm.container.d/10-net.conf"]);
+    assert.deepEqual(json.sections.Container[2], {
+      key: "Network",
+      value: "none",
+      file: "/srv/tree/etc/containers/systemd/qm.container.d/10-net.conf",
+      line: 2,
+    });
+  });
+
+  it("show container --effective of a configuration that does not load: qmctl's error, the file named", async () => {
+    const r = await qmctl(["show", "container", "--effective"], noContainer());
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /usr\/share\/containers\/systemd\/qm\.container: no partition configuration/);
   });
 
   it("takes the container and config from options, then the environment", async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QmError } from "../core/errors.js";
 import { VERSION } from "../core/version.js";
-import { loadContext } from "../partition/context.js";
+import { loadContextOfFile } from "../partition/context.js";
 import { MAIN_USAGE, parseArgs } from "../qmctl/args.js";
 import { nodeCgroupFs } from "../qmctl/cgroups.js";
 import { DEFAULT_CONFIG, DEFAULT_CONTAINER, type Output, Qmctl, type QmctlPorts } from "../qmctl/commands.js";
@@ -21,13 +21,7 @@ export function realPorts(env: NodeJS.ProcessEnv = process.env): QmctlPorts {
     },
     readFile: (path) => readFileSync(path, "utf8"),
     exists: (path) => existsSync(path),
-    partitionContainer: () => {
-      try {
-        return loadContext("/").containerName;
-      } catch {
-        return null;
-      }
-    },
+    partition: loadContextOfFile,
     cgroupFs: nodeCgroupFs("/"),
     clock: { nowNs: () => process.hrtime.bigint(), sleep: (ms) => sleep(ms) },
     onInterrupt: (handler) => {
@@ -35,6 +29,15 @@ export function realPorts(env: NodeJS.ProcessEnv = process.env): QmctlPorts {
       return () => process.off("SIGINT", handler);
     },
   };
+}
+
+/** The container the host's qm.container names; null without a configuration that loads. */
+function partitionContainer(ports: QmctlPorts): string | null {
+  try {
+    return ports.partition(DEFAULT_CONFIG).containerName;
+  } catch {
+    return null;
+  }
 }
 
 function print(ports: QmctlPorts, output: Output | undefined, json: boolean): void {
@@ -71,7 +74,7 @@ export async function main(
   const { global, invocation } = parsed;
   const json = global.json;
   const qmctl = new Qmctl(ports, {
-    container: global.container ?? (env.QMCTL_CONTAINER || ports.partitionContainer() || DEFAULT_CONTAINER),
+    container: global.container ?? (env.QMCTL_CONTAINER || partitionContainer(ports) || DEFAULT_CONTAINER),
     configPath: global.config ?? (env.QMCTL_CONFIG || DEFAULT_CONFIG),
     verbose: global.verbose,
   });

@@ -176,7 +176,7 @@ test("list: catalog state, drop-ins in effect with their owner, and a pending re
 
   // A partition started with the configuration as it is now: no restart pending until a drop-in changes.
   const started = loadContext(root).configHash;
-  const runState = () => ({ running: true, pending: () => loadContext(root).configHash !== started });
+  const runState = async () => ({ running: true, pending: () => loadContext(root).configHash !== started });
   assert.equal((await listDropins(root, { runState })).restartPending, false);
   await removeInstalled("kvm", { root });
   r = await listDropins(root, { runState });
@@ -185,7 +185,7 @@ test("list: catalog state, drop-ins in effect with their owner, and a pending re
   // A broken configuration cannot be compared: unknown, with the reason.
   writeFileSync(join(root, "etc/containers/systemd/qm.container.d/99-local.conf"), "[Container]\nBogus=1\n");
   r = await listDropins(root, {
-    runState: () => ({ running: true, pending: () => loadContext(root).configHash !== started }),
+    runState: async () => ({ running: true, pending: () => loadContext(root).configHash !== started }),
   });
   assert.equal(r.restartPending, null);
   assert.match(r.notes[0] ?? "", /99-local\.conf:2:1: unsupported key 'Bogus'/);

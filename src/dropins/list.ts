@@ -5,8 +5,9 @@
 import { posix } from "node:path";
 import { qmUnitFs } from "../config/fs.js";
 import { toQmError } from "../core/errors.js";
-import { loadContext } from "../partition/context.js";
-import { readRunState } from "../partition/runstate.js";
+import { loadContext, type PartitionContext } from "../partition/context.js";
+import { running } from "../partition/lifecycle.js";
+import { readRunState, runtimeUnitName } from "../partition/runstate.js";
 import { expandSearchDirs, findDropins, unitSearchDirs } from "../unit/index.js";
 import { type Manager, managedBy, readState } from "./install.js";
 import { catalogNames, loadPackage, readMarker } from "./package.js";
@@ -39,29 +40,44 @@ export interface ListReport {
   readonly root: string;
   readonly packages: readonly ListedPackage[];
   readonly dropins: readonly ListedDropin[];
-  /** Whether qm start recorded a running partition under the root. */
+  /** Whether the partition of the root runs (as qm status --root judges it). */
   readonly running: boolean;
   /** null when it cannot be told (no qm.container, or its configuration does not generate). */
   readonly restartPending: boolean | null;
   readonly notes: readonly string[];
 }
 
+interface RunState {
+  readonly running: boolean;
+  /** Whether the running partition was started with another configuration; throws when that cannot be told. */
+  readonly pending: () => boolean;
+}
+
 export interface ListOptions {
-  /** The running partition's state; the default reads what qm start recorded on this machine. */
-  readonly runState?: () => { readonly running: boolean; readonly pending: () => boolean };
+  /** The partition's state; the default looks at the partition of the root on this machine. */
+  readonly runState?: () => Promise<RunState>;
 }
 
 /**
- * The partition that runs is this machine's: its state is compared with the configuration under `root` only when
- * root is "/" (an image tree has no running partition).
+ * The partition of `root` on this machine as qm status --root sees it, compared with the configuration under the
+ * root. A configuration that does not load names no partition to look at, and a podman that does not answer (its
+ * storage locked) shows none: what qm start recorded for the root then, and no verdict on a restart.
  */
-function machineRunState(root: string): { running: boolean; pending: () => boolean } {
-  if (root !== "/") return { running: false, pending: () => false };
-  const recorded = readRunState();
-  return {
-    running: recorded !== null,
-    pending: () => recorded !== null && recorded.configHash !== loadContext(root).configHash,
-  };
+async function partitionRunState(root: string): Promise<RunState> {
+  let ctx: PartitionContext | null = null;
+  try {
+    const loaded = loadContext(root);
+    ctx = loaded;
+    const seen = await running(loaded);
+    return { running: seen.running, pending: () => seen.running && seen.configHash !== loaded.configHash };
+  } catch (error) {
+    return {
+      running: readRunState(ctx?.serviceName ?? runtimeUnitName(root)) !== null,
+      pending: () => {
+        throw error;
+      },
+    };
+  }
 }
 
 export async function listDropins(root: string, options: ListOptions = {}): Promise<ListReport> {
@@ -119,7 +135,7 @@ export async function listDropins(root: string, options: ListOptions = {}): Prom
   }
 
   const notes: string[] = [];
-  const run = options.runState ? options.runState() : machineRunState(root);
+  const run = await (options.runState ?? (() => partitionRunState(root)))();
   let pending: boolean | null = null;
   try {
     pending = run.pending();

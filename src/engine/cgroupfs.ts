@@ -106,3 +106,39 @@ export function unitCgroupDirs(serviceName: string): string[] {
   );
   return [...new Set(mounts.map((m) => `${m.mountpoint}/${serviceName}`))];
 }
+
+/** The first word of a cgroup file as a number; null when absent, unreadable or "max". */
+function readNumber(path: string): number | null {
+  const text = readText(path);
+  if (text === null) return null;
+  const first = text.trim().split(/\s+/)[0] ?? "";
+  return first === "max" ? null : Number(first);
+}
+
+/** What a unit's cgroup uses and may use: memory, tasks and CPU time (null where unknown or unlimited). */
+export function cgroupUsage(serviceName: string): Record<string, number | null> {
+  const host = cgroupHost();
+  if (host.mode === "v2") {
+    const dir = `${host.mounts.unified ?? "/sys/fs/cgroup"}/${serviceName}`;
+    const cpu = /usage_usec (\d+)/.exec(readText(`${dir}/cpu.stat`) ?? "");
+    return {
+      memoryBytes: readNumber(`${dir}/memory.current`),
+      memoryMaxBytes: readNumber(`${dir}/memory.max`),
+      tasks: readNumber(`${dir}/pids.current`),
+      tasksMax: readNumber(`${dir}/pids.max`),
+      cpuSeconds: cpu ? Number(cpu[1]) / 1e6 : null,
+    };
+  }
+  const at = (controller: string, file: string): string =>
+    `${host.mounts[controller] ?? "/nonexistent"}/${serviceName}/${file}`;
+  const limit = readNumber(at("memory", "memory.limit_in_bytes"));
+  const cpuNs = readNumber(at("cpuacct", "cpuacct.usage"));
+  return {
+    memoryBytes: readNumber(at("memory", "memory.usage_in_bytes")),
+    // v1 reports "no limit" as the largest page-aligned value.
+    memoryMaxBytes: limit !== null && limit >= 2 ** 62 ? null : limit,
+    tasks: readNumber(at("pids", "pids.current")),
+    tasksMax: readNumber(at("pids", "pids.max")),
+    cpuSeconds: cpuNs === null ? null : cpuNs / 1e9,
+  };
+}

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { type GeneratedService, generateService, loadEffectiveUnit } from "../quadlet/index.js";
 import type { Unit } from "../unit/unit.js";
 import { expandSpecifiers } from "../unit/values.js";
@@ -81,6 +82,25 @@ function hashFile(path: string): string {
 
 export function loadContext(root: string): PartitionContext {
   return contextOf(root, loadEffectiveUnit(root, UNIT), generateService(root, UNIT, MACHINE_DEVICES));
+}
+
+const SHARED_UNITS = "/usr/share/containers/systemd/";
+
+/**
+ * The context of a quadlet file given by path (qmctl's --config): below .../usr/share/containers/systemd it is read
+ * with that prefix as the root, so that its drop-ins in .../etc/containers/systemd apply too; any other path is
+ * searched on its own.
+ */
+export function loadContextOfFile(path: string): PartitionContext {
+  const at = path.lastIndexOf(SHARED_UNITS);
+  const root = at > 0 ? path.slice(0, at) : "/";
+  const name = basename(path);
+  const search = at >= 0 ? {} : { env: { QUADLET_UNIT_DIRS: dirname(path) } };
+  return contextOf(
+    root,
+    loadEffectiveUnit(root, name, search),
+    generateService(root, name, { ...MACHINE_DEVICES, ...search }),
+  );
 }
 
 /** The context of a unit and the service generated from it. */

@@ -1,5 +1,5 @@
 import type { UnitValue } from "../unit/unit.js";
-import type { SourceFile } from "./context.js";
+import type { PartitionContext, SourceFile } from "./context.js";
 
 /**
  * What `qm status` concludes from what it observed: podman's record is only one witness. The partition runs when its
@@ -237,4 +237,27 @@ export function ungrantedCapabilities(
 export function oomFloorGap(oomScoreAdjust: number | undefined, capSysResource: boolean): string | null {
   if (oomScoreAdjust === undefined || oomScoreAdjust <= 0 || capSysResource) return null;
   return `OOMScoreAdjust=${oomScoreAdjust} is not a floor on this host: without CAP_SYS_RESOURCE the kernel records none, so any process in the partition can lower its own oom_score_adj to 0 (the host's default)`;
+}
+
+/** What qm start and qm status say about the host whatever the mode: capabilities it cannot grant, an OOM score that is no floor. */
+export interface HostLimits {
+  /** Capabilities the configuration adds that the host cannot give. */
+  readonly ungrantedCapabilities: readonly UngrantedCapability[];
+  /** Why OOMScoreAdjust= is no floor on this host, or null. */
+  readonly oomFloor: string | null;
+}
+
+/** The host's limits for this partition, from qm's capabilities (doctor's facts: CapEff, CAP_SYS_RESOURCE). */
+export function hostLimits(
+  ctx: Pick<PartitionContext, "unit" | "settings">,
+  caps: { readonly effective: string | null; readonly sysResource: boolean },
+): HostLimits {
+  return {
+    ungrantedCapabilities: ungrantedCapabilities(
+      ctx.unit.all("Container", "AddCapability"),
+      ctx.unit.words("Container", "DropCapability"),
+      caps.effective,
+    ),
+    oomFloor: oomFloorGap(ctx.settings.oomScoreAdjust, caps.sysResource),
+  };
 }

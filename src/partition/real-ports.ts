@@ -1,14 +1,23 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { applyCgroupPlan, cgroupHost, removeCgroupTree, unitCgroupDirs } from "../engine/cgroupfs.js";
+import {
+  applyCgroupPlan,
+  cgroupHost,
+  cgroupUsage,
+  removeCgroupTree,
+  unitCgroupDirs,
+} from "../engine/cgroupfs.js";
 import { run } from "../engine/exec.js";
+import { readText } from "../engine/fs.js";
 import { oomScoreAdj, processAlive } from "../engine/host.js";
+import { kernelLog } from "../engine/kmsg.js";
 import { inspectContainer, podman } from "../engine/podman.js";
+import { bluechiStatus } from "./bluechi-status.js";
 import { RUN_DIR } from "./context.js";
 import { readRunState, writeRunState } from "./runstate.js";
 import type { Ports } from "./runtime.js";
 import { startSupervisor, stopSupervisor, supervisorAlive } from "./supervisor.js";
-import { mountVar, varMountFor } from "./var-image.js";
+import { mountVar, varMountFor, varStatus } from "./var-image.js";
 
 /** The ports on this machine: podman, systemctl, /proc, the supervisor, the filesystem, cgroupfs, mounts, the clock. */
 export const realPorts: Ports = {
@@ -52,6 +61,7 @@ export const realPorts: Ports = {
     async discard(container) {
       await podman(["rm", "--force", "--time", "0", container], { allowFailure: true });
     },
+    bluechi: bluechiStatus,
     async failedUnits(container) {
       const r = await podman(
         ["exec", container, "systemctl", "list-units", "--failed", "--plain", "--no-legend"],
@@ -61,6 +71,15 @@ export const realPorts: Ports = {
         .split("\n")
         .map((l) => l.trim().split(/\s+/)[0] ?? "")
         .filter((u) => u !== "" && u !== "●");
+    },
+    async journal(container, args) {
+      await podman(["exec", container, "journalctl", "--no-pager", "--boot", ...args], {
+        inherit: true,
+        interactive: true,
+      });
+    },
+    async consoleLog(container, args) {
+      await podman(["logs", ...args, container], { inherit: true, allowFailure: true, interactive: true });
     },
   },
   systemctl: {
@@ -83,11 +102,21 @@ export const realPorts: Ports = {
       await run("systemctl", ["daemon-reload"]);
     },
     start: (unit) => run("systemctl", ["start", unit], { allowFailure: true }),
+    async journal(unit, args) {
+      await run("journalctl", ["--no-pager", "--unit", unit, ...args], { inherit: true });
+    },
   },
   processes: {
     alive: processAlive,
     oomScoreAdj,
     kill: (pid) => process.kill(pid, "SIGKILL"),
+    oomKilled(pid) {
+      try {
+        return kernelLog().messages.some((m) => m.includes(`Killed process ${pid} (`));
+      } catch {
+        return null;
+      }
+    },
   },
   supervisor: {
     alive: supervisorAlive,
@@ -96,7 +125,23 @@ export const realPorts: Ports = {
   },
   files: {
     exists: existsSync,
+    present(path) {
+      try {
+        lstatSync(path);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    read: readText,
     remove: (path) => rmSync(path, { force: true }),
+    removeEmptyDir(path) {
+      try {
+        rmdirSync(path);
+      } catch {
+        // not empty or absent
+      }
+    },
     async link(target, path) {
       await run("mkdir", ["-p", dirname(path)]);
       await run("ln", ["-sfn", target, path]);
@@ -108,7 +153,9 @@ export const realPorts: Ports = {
     host: cgroupHost,
     apply: applyCgroupPlan,
     remove: (serviceName) => unitCgroupDirs(serviceName).flatMap((d) => removeCgroupTree(d)),
+    dirs: (serviceName) => unitCgroupDirs(serviceName).filter((d) => existsSync(d)),
+    usage: cgroupUsage,
   },
-  mounts: { unitFor: varMountFor, mount: mountVar },
+  mounts: { unitFor: varMountFor, mount: mountVar, varStatus },
   clock: { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
 };

@@ -58,7 +58,7 @@ export function configHash(serviceText: string): string {
 export const MACHINE_DEVICES: GenerateOptions = { deviceExists: (path) => existsSync(path) };
 
 /** Runtime state lives in the machine's /run whatever the root: it describes what runs on this machine now. */
-export function readRunState(unit = "qm.service"): RunState | null {
+export function readRunState(unit: string): RunState | null {
   try {
     return JSON.parse(readFileSync(runStatePath(unit), "utf8")) as RunState;
   } catch {

@@ -1,248 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { QmError } from "../core/errors.js";
-import type { ProcessIdentity } from "../engine/host.js";
 import type { ContainerState } from "../engine/podman.js";
-import { generateServiceFrom, loadEffectiveUnitFrom } from "../quadlet/index.js";
-import { memoryUnitFs } from "../unit/fs.js";
-import type { VarMount } from "./bounded-var.js";
-import type { CgroupHost } from "./cgroup-plan.js";
-import { contextOf, type PartitionContext } from "./context.js";
-import type { DirectHost } from "./direct-plan.js";
+import type { PartitionContext } from "./context.js";
 import { judge } from "./health.js";
-import type { RunState } from "./runstate.js";
-import { directRuntime, type Ports, type StartInput, systemdRuntime } from "./runtime.js";
-
-/** A host made of data: containers podman records, live processes, a supervisor, systemd's units; calls recorded. */
-class FakeHost {
-  calls: string[] = [];
-  containers = new Map<string, ContainerState>();
-  live = new Map<number, number>(); // pid -> oom_score_adj
-  supervisorPid: number | null = 7;
-  files = new Set<string>();
-  units = new Map<string, Record<string, string>>();
-  systemState: string | null = "running";
-  /** podman does not answer (its storage locked): every question fails as inspectContainer does then. */
-  unresponsive = false;
-  /** podman stop does not answer (the lock taken after inspect answered): it fails as podman() does then. */
-  stopHangs = false;
-  /** podman run's exit status. */
-  runStatus = 0;
-  /** systemctl start's exit status. */
-  unitStartStatus = 0;
-  failedUnits: string[] = [];
-  runState: RunState | null = null;
-  /** Cgroups that stay populated, however often they are removed. */
-  populated: string[] = [];
-  mountUnits = new Map<string, VarMount>();
-  time = 1_000_000;
-
-  ports(): Ports {
-    return {
-      podman: {
-        inspect: async (name) => {
-          if (this.unresponsive)
-            throw new QmError("QM_PODMAN_UNRESPONSIVE", "podman did not answer within 3 s");
-          return this.containers.get(name) ?? null;
-        },
-        systemState: async (name) => {
-          this.calls.push(`exec ${name} systemctl is-system-running`);
-          return this.systemState === null
-            ? { state: null, error: "cannot exec in a stopped container" }
-            : { state: this.systemState, error: null };
-        },
-        stop: async (name, timeoutSec) => {
-          this.calls.push(`podman stop ${name}`);
-          if (this.stopHangs)
-            throw new QmError(
-              "QM_PODMAN_UNRESPONSIVE",
-              `podman did not answer within ${timeoutSec + 3} s (podman stop --time ${timeoutSec} ${name})`,
-            );
-          const c = this.containers.get(name);
-          if (c && this.live.has(c.conmonPid)) {
-            this.live.delete(c.pid);
-            this.live.delete(c.conmonPid);
-            this.containers.set(name, { ...c, status: "exited" });
-          }
-        },
-        remove: async (name) => {
-          this.calls.push(`podman rm ${name}`);
-          this.containers.delete(name);
-        },
-        run: async (argv, oomScoreAdjust) => {
-          this.calls.push(`podman run at ${oomScoreAdjust}: ${argv.join(" ")}`);
-          if (this.runStatus === 0) this.running(ctx.containerName);
-          return { code: this.runStatus, stderr: this.runStatus === 0 ? "" : "Error: no such image\n" };
-        },
-        discard: async (name) => {
-          this.calls.push(`podman rm --time 0 ${name}`);
-          this.containers.delete(name);
-        },
-        failedUnits: async () => this.failedUnits,
-      },
-      systemctl: {
-        show: async (unit) => this.units.get(unit) ?? { ActiveState: "inactive" },
-        stop: async (unit) => {
-          this.calls.push(`systemctl stop ${unit}`);
-        },
-        daemonReload: async () => {
-          this.calls.push("systemctl daemon-reload");
-        },
-        start: async (unit) => {
-          this.calls.push(`systemctl start ${unit}`);
-          if (this.unitStartStatus === 0) this.running("systemd-qm");
-          return { code: this.unitStartStatus, stderr: this.unitStartStatus === 0 ? "" : "Job failed.\n" };
-        },
-      },
-      processes: {
-        alive: (pid) => this.live.has(pid),
-        oomScoreAdj: (pid) => this.live.get(pid) ?? null,
-        kill: (pid) => {
-          this.calls.push(`kill -9 ${pid}`);
-          this.live.delete(pid);
-        },
-      },
-      supervisor: {
-        alive: (id) => id !== undefined && id.pid === this.supervisorPid,
-        stop: async (id) => {
-          if (id === undefined || id.pid !== this.supervisorPid) return false;
-          this.calls.push(`stop supervisor ${id.pid}`);
-          this.supervisorPid = null;
-          return true;
-        },
-        start: (o, policy) => {
-          this.calls.push(`start supervisor ${policy}: ${o.argv.join(" ")}`);
-          this.supervisorPid = 8;
-          return { pid: 8, start: 2, bootId: "b" };
-        },
-      },
-      files: {
-        exists: (path) => this.files.has(path),
-        remove: (path) => {
-          this.files.delete(path);
-          if (path === ctx.paths.runState) this.runState = null;
-        },
-        link: async (target, path) => {
-          this.calls.push(`ln -s ${target} ${path}`);
-          this.files.add(path);
-        },
-        readRunState: () => this.runState,
-        writeRunState: (state) => {
-          this.calls.push(`record${state.supervisor ? ` supervisor ${state.supervisor.pid}` : ""}`);
-          this.runState = state;
-        },
-      },
-      cgroups: {
-        host: () => cgroupHost,
-        apply: (plan) => {
-          this.calls.push(`cgroups ${plan.dirs.join(" ")}`);
-        },
-        remove: (name) => {
-          this.calls.push(`rmdir cgroups of ${name}`);
-          return this.populated;
-        },
-      },
-      mounts: {
-        unitFor: (_root, path) => this.mountUnits.get(path) ?? null,
-        mount: async (what, where) => {
-          this.calls.push(`mount ${what} ${where}`);
-          this.time += 250;
-          return "mounted";
-        },
-      },
-      clock: {
-        now: () => this.time,
-        sleep: async (ms) => {
-          this.time += ms;
-        },
-      },
-    };
-  }
-
-  /** A partition podman started: init 100, conmon 90, both at 500. */
-  running(name = "qm"): void {
-    this.containers.set(name, {
-      id: "c0ffee",
-      status: "running",
-      pid: 100,
-      conmonPid: 90,
-      startedAt: "2026-12-05T05:00:00Z",
-      restartCount: 0,
-      exitCode: 0,
-      rootfs: "/usr/lib/qm/rootfs",
-      error: "",
-    });
-    this.live.set(100, 500);
-    this.live.set(90, 500);
-  }
-}
-
-const QM = `[Unit]
-RequiresMountsFor=/var/lib/qm
-
-[Container]
-ContainerName=qm
-Exec=/sbin/init
-Rootfs=/usr/lib/qm/rootfs
-
-[Service]
-OOMScoreAdjust=500
-Restart=always
-MemoryMax=1G
-`;
-
-function contextWith(text: string): PartitionContext {
-  const fs = memoryUnitFs({ "/usr/share/containers/systemd/qm.container": text });
-  return contextOf("/", loadEffectiveUnitFrom(fs, "qm.container"), generateServiceFrom(fs, "qm.container"));
-}
-
-const ctx = contextWith(QM);
-
-const cgroupHost: CgroupHost = {
-  mode: "v2",
-  mounts: { unified: "/sys/fs/cgroup" },
-  memTotal: 8 * 1024 ** 3,
-  tasksLimit: 32768,
-  has: { cpuIdle: true, ioWeight: "io.weight", memsw: false },
-  parentCpus: "0-1",
-  parentMems: "0",
-  devices: {},
-};
-
-const thisHost: DirectHost = {
-  podmanVersion: { major: 4, minor: 7 },
-  selinux: true,
-  cgroupMode: "v2",
-  runcAvailable: true,
-  capSysResource: true,
-  nofileHard: "unlimited",
-  nprocHard: "unlimited",
-  hostname: "car1",
-};
-
-const input: StartInput = {
-  started: 1_000_000,
-  wait: true,
-  timeoutSec: 60,
-  log: () => {},
-  host: thisHost,
-  podman: undefined,
-  qmQuadlet: "/usr/lib/qm/dist/qm-quadlet.mjs",
-  limits: { ungrantedCapabilities: [], oomFloor: null },
-};
-
-const supervisor: ProcessIdentity = { pid: 7, start: 1, bootId: "b" };
-const recorded: RunState = {
-  schema: 1,
-  mode: "direct",
-  serviceName: "qm.service",
-  containerName: "qm",
-  configHash: "h",
-  argv: ["podman", "run"],
-  adaptations: [],
-  startedAt: "2026-12-05T05:00:00Z",
-  supervisor,
-};
+import { directRuntime, restartPartition, systemdRuntime } from "./runtime.js";
+import { contextWith, ctx, FakeHost, input, QM, recorded } from "./testing/fake-host.js";
 
 describe("direct runtime", () => {
   test("observe: a healthy partition is running; its systemd is asked", async () => {
@@ -280,39 +43,108 @@ describe("direct runtime", () => {
     );
   });
 
-  test("stop: the supervisor first, then podman stop and rm", async () => {
+  /** A partition qm start left: running, recorded, supervised, its cgroup and runtime files in place. */
+  function startedHost(): FakeHost {
     const host = new FakeHost();
     host.running();
-    const removed = await directRuntime(host.ports()).stopPartition(ctx, recorded);
-    assert.deepEqual(host.calls, ["stop supervisor 7", "podman stop qm", "podman rm qm"]);
-    assert.deepEqual(removed, ["supervisor (pid 7)", "container qm"]);
+    host.runState = recorded;
+    host.cgroupDirs = ["/sys/fs/cgroup/qm.service"];
+    for (const f of [ctx.paths.runState, ctx.paths.cidFile, ctx.paths.supervisorLog]) host.files.add(f);
+    return host;
+  }
+
+  test("stop: the supervisor first, then podman stop and rm, then the cgroups and the runtime files", async () => {
+    const host = startedHost();
+    const r = await directRuntime(host.ports()).stop(ctx);
+    assert.deepEqual(host.calls, [
+      "stop supervisor 7",
+      "podman stop qm",
+      "podman rm qm",
+      "rmdir cgroups of qm.service",
+      "rmdir /run/qm/start-limit",
+      "rmdir /run/qm",
+    ]);
+    assert.deepEqual(r, {
+      mode: "direct",
+      action: "stopped",
+      removed: [
+        "supervisor (pid 7)",
+        "container qm",
+        "cgroup /sys/fs/cgroup/qm.service",
+        "/run/qm/qm.service.json",
+        "/run/qm.cid",
+        "/run/qm/qm.service.log",
+      ],
+    });
+    assert.deepEqual([...host.files], []);
+    assert.equal(host.runState, null);
   });
 
   test("stop with conmon dead: init is killed first, podman cannot stop it", async () => {
-    const host = new FakeHost();
-    host.running();
+    const host = startedHost();
     host.live.delete(90);
-    await directRuntime(host.ports()).stopPartition(ctx, recorded);
-    assert.deepEqual(host.calls, ["stop supervisor 7", "kill -9 100", "podman stop qm", "podman rm qm"]);
+    await directRuntime(host.ports()).stop(ctx);
+    assert.deepEqual(host.calls.slice(0, 4), [
+      "stop supervisor 7",
+      "kill -9 100",
+      "podman stop qm",
+      "podman rm qm",
+    ]);
     assert.equal(host.live.size, 0);
   });
 
-  test("stop while podman does not answer: the error, and the supervisor and the partition left as they were", async () => {
+  test("stop of a partition gone by itself: what it left (cgroups, record) is removed", async () => {
+    const host = startedHost();
+    host.containers.clear();
+    host.live.clear();
+    host.supervisorPid = null;
+    const r = await directRuntime(host.ports()).stop(ctx);
+    assert.equal(r.action, "stopped");
+    assert.deepEqual(r.removed.slice(0, 2), ["cgroup /sys/fs/cgroup/qm.service", "/run/qm/qm.service.json"]);
+    assert.equal(host.runState, null);
+  });
+
+  test("stop after the record was lost: the cgroups left are removed all the same", async () => {
     const host = new FakeHost();
-    host.running();
+    host.supervisorPid = null;
+    host.cgroupDirs = ["/sys/fs/cgroup/qm.service"];
+    assert.deepEqual(await directRuntime(host.ports()).stop(ctx), {
+      mode: "direct",
+      action: "stopped",
+      removed: ["cgroup /sys/fs/cgroup/qm.service"],
+    });
+    assert.deepEqual(host.cgroupDirs, []);
+  });
+
+  test("stop with cgroups still populated: QM_STOP_INCOMPLETE, and the record kept for the next stop", async () => {
+    const host = startedHost();
+    host.populated = ["/sys/fs/cgroup/qm.service"];
+    await assert.rejects(
+      directRuntime(host.ports()).stop(ctx),
+      (e: unknown) =>
+        e instanceof QmError &&
+        e.code === "QM_STOP_INCOMPLETE" &&
+        e.message === "cgroups still populated after stop: /sys/fs/cgroup/qm.service",
+    );
+    assert.ok(host.time >= 1_000_000 + 49 * 100, "waited for the cgroup's last processes");
+    assert.ok(host.files.has(ctx.paths.runState));
+  });
+
+  test("stop while podman does not answer: the error, and the supervisor and the partition left as they were", async () => {
+    const host = startedHost();
     host.unresponsive = true;
-    await assert.rejects(directRuntime(host.ports()).stopPartition(ctx, recorded), /did not answer/);
+    await assert.rejects(directRuntime(host.ports()).stop(ctx), /did not answer/);
     assert.deepEqual(host.calls, []);
     assert.equal(host.supervisorPid, 7);
     assert.equal(host.live.size, 2);
+    assert.equal(host.files.size, 3);
   });
 
   test("podman stop that does not answer: the error, and no rm of a partition whose state is unknown", async () => {
-    const host = new FakeHost();
-    host.running();
+    const host = startedHost();
     host.stopHangs = true;
     await assert.rejects(
-      directRuntime(host.ports()).stopPartition(ctx, recorded),
+      directRuntime(host.ports()).stop(ctx),
       (e: unknown) =>
         e instanceof QmError && e.code === "QM_PODMAN_UNRESPONSIVE" && /--time 10 qm/.test(e.message),
     );
@@ -320,11 +152,37 @@ describe("direct runtime", () => {
     assert.equal(host.live.size, 2);
   });
 
-  test("stop of nothing: nothing to report", async () => {
+  test("stop of nothing: not running, nothing touched", async () => {
     const host = new FakeHost();
     host.supervisorPid = null;
-    assert.deepEqual(await directRuntime(host.ports()).stopPartition(ctx, null), []);
+    assert.deepEqual(await directRuntime(host.ports()).stop(ctx), {
+      mode: "direct",
+      action: "not running",
+      removed: [],
+    });
     assert.deepEqual(host.calls, []);
+  });
+
+  test("logs: the partition's journal while it runs, podman's console log otherwise", async () => {
+    const host = new FakeHost();
+    host.running();
+    const rt = directRuntime(host.ports());
+    await rt.logs(ctx, { follow: true, lines: 50 });
+    host.containers.set("qm", { ...(host.containers.get("qm") as ContainerState), status: "exited" });
+    await rt.logs(ctx, { follow: false, lines: 20 });
+    // The recorded container is the one looked at, whatever the configuration names now.
+    host.containers.clear();
+    host.running("old-qm");
+    host.runState = { ...recorded, containerName: "old-qm" };
+    await rt.logs(ctx, { follow: false, lines: undefined });
+    host.containers.clear();
+    await rt.logs(ctx, { follow: true, lines: undefined });
+    assert.deepEqual(host.shown, [
+      "exec qm journalctl --follow --lines 50",
+      "podman logs --tail 20 qm",
+      "exec old-qm journalctl",
+      "podman logs --follow old-qm",
+    ]);
   });
 });
 
@@ -355,12 +213,31 @@ describe("systemd runtime", () => {
     assert.equal(judge((await rt.observe(sdctx, null)).observation).state, "stopped");
   });
 
-  test("stop is systemctl stop; no process is touched", async () => {
+  test("stop is systemctl stop; no process, cgroup or file is touched", async () => {
     const host = new FakeHost();
     host.running("systemd-qm");
-    assert.deepEqual(await systemdRuntime(host.ports()).stopPartition(sdctx, null), []);
+    host.cgroupDirs = ["/sys/fs/cgroup/qm.service"];
+    host.files.add(ctx.paths.runState);
+    assert.deepEqual(await systemdRuntime(host.ports()).stop(sdctx), {
+      mode: "systemd",
+      action: "stopped",
+      removed: [],
+    });
     assert.deepEqual(host.calls, ["systemctl stop qm.service"]);
     assert.equal(host.live.size, 2);
+    assert.equal(host.files.size, 1);
+  });
+
+  test("logs: the unit's journal on the host, whether the partition runs or not", async () => {
+    const host = new FakeHost();
+    const rt = systemdRuntime(host.ports());
+    await rt.logs(sdctx, { follow: false, lines: 5 });
+    host.running("systemd-qm");
+    await rt.logs(sdctx, { follow: true, lines: undefined });
+    assert.deepEqual(host.shown, [
+      "journalctl --unit qm.service --lines 5",
+      "journalctl --unit qm.service --follow",
+    ]);
   });
 });
 
@@ -536,5 +413,58 @@ describe("systemd runtime: start", () => {
         e.message === "systemctl start qm.service failed: Job failed." &&
         /journalctl --no-pager -xu qm.service/.test(e.hint ?? ""),
     );
+  });
+});
+
+describe("restart", () => {
+  test("direct mode: the old partition, its supervisor, cgroups and record go, then a clean start with the configuration on disk", async () => {
+    const host = new FakeHost();
+    host.running();
+    host.runState = recorded;
+    host.cgroupDirs = ["/sys/fs/cgroup/qm.service"];
+    host.files.add(ctx.paths.runState);
+    let stoppedFirst = false;
+    const { stopped, started } = await restartPartition(directRuntime(host.ports()), ctx, () => {
+      stoppedFirst = host.containers.size === 0 && host.runState === null;
+      return { ...input, started: host.time };
+    });
+    assert.ok(stoppedFirst, "the start's input is made after the stop");
+    assert.deepEqual(stopped.removed.slice(0, 3), [
+      "supervisor (pid 7)",
+      "container qm",
+      "cgroup /sys/fs/cgroup/qm.service",
+    ]);
+    assert.equal(started.action, "started");
+    assert.deepEqual(
+      host.calls.filter((c) => !c.startsWith("rmdir /run")),
+      [
+        "stop supervisor 7",
+        "podman stop qm",
+        "podman rm qm",
+        "rmdir cgroups of qm.service",
+        "cgroups /sys/fs/cgroup/qm.service",
+        "record",
+        host.calls.find((c) => c.startsWith("podman run")),
+        host.calls.find((c) => c.startsWith("start supervisor")),
+        "record supervisor 8",
+        "exec qm systemctl is-system-running",
+      ],
+    );
+    assert.equal(host.runState?.configHash, ctx.configHash, "recorded with the configuration it now runs");
+  });
+
+  test("systemd mode: systemctl stop, then daemon-reload and start", async () => {
+    const host = new FakeHost();
+    host.files.add("/usr/libexec/podman/quadlet");
+    host.running("systemd-qm");
+    const sdctx = { ...ctx, containerName: "systemd-qm" } as PartitionContext;
+    const { stopped, started } = await restartPartition(systemdRuntime(host.ports()), sdctx, () => input);
+    assert.deepEqual([stopped.action, started.action], ["stopped", "started"]);
+    assert.deepEqual(host.calls, [
+      "systemctl stop qm.service",
+      "systemctl daemon-reload",
+      "systemctl start qm.service",
+      "exec systemd-qm systemctl is-system-running",
+    ]);
   });
 });

@@ -3,13 +3,15 @@ import { underRoot } from "../engine/fs.js";
 import type { ProcessIdentity } from "../engine/host.js";
 import type { ContainerState } from "../engine/podman.js";
 import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
+import type { BluechiStatus } from "./bluechi-status.js";
 import type { VarMount } from "./bounded-var.js";
 import { type CgroupHost, type CgroupPlan, planCgroups } from "./cgroup-plan.js";
-import type { PartitionContext } from "./context.js";
+import { type PartitionContext, RUN_DIR, START_LIMIT_DIR } from "./context.js";
 import { type DirectHost, planDirect } from "./direct-plan.js";
-import type { Observation, ProcessObservation, UngrantedCapability } from "./health.js";
+import type { HostLimits, Observation, ProcessObservation } from "./health.js";
 import type { Adaptation, RunState } from "./runstate.js";
 import { type SuperviseOptions, supervisedPolicy } from "./supervisor.js";
+import type { VarStatus } from "./var-image.js";
 
 /**
  * The two ways a partition runs, behind one interface: systemd runs qm.service on a systemd host; qm and its
@@ -29,6 +31,12 @@ export interface PodmanPort {
   discard(container: string): Promise<void>;
   /** The units that failed in the partition. */
   failedUnits(container: string): Promise<string[]>;
+  /** The partition as a BlueChi node: its agent, and this host's controller's view (null: no answer). */
+  bluechi(container: string): Promise<BluechiStatus | null>;
+  /** The partition's own journal since it booted (journalctl in it, with `args`), on qm's terminal. */
+  journal(container: string, args: readonly string[]): Promise<void>;
+  /** The console output podman kept of the container's last run (podman logs, with `args`), on qm's terminal. */
+  consoleLog(container: string, args: readonly string[]): Promise<void>;
 }
 
 export interface SystemctlPort {
@@ -37,6 +45,8 @@ export interface SystemctlPort {
   stop(unit: string): Promise<void>;
   daemonReload(): Promise<void>;
   start(unit: string): Promise<{ code: number; stderr: string }>;
+  /** The unit's journal on the host (journalctl, with `args`), on qm's terminal. */
+  journal(unit: string, args: readonly string[]): Promise<void>;
 }
 
 export interface ProcessPort {
@@ -44,6 +54,8 @@ export interface ProcessPort {
   alive(pid: number): boolean;
   oomScoreAdj(pid: number): number | null;
   kill(pid: number): void;
+  /** Whether the kernel's OOM killer killed this PID (the kernel log says so); null when the log cannot be read. */
+  oomKilled(pid: number): boolean | null;
 }
 
 export interface SupervisorPort {
@@ -56,7 +68,13 @@ export interface SupervisorPort {
 
 export interface FilesPort {
   exists(path: string): boolean;
+  /** Whether there is an entry at `path`, a symbolic link not followed. */
+  present(path: string): boolean;
+  /** The file's text, or null when it cannot be read. */
+  read(path: string): string | null;
   remove(path: string): void;
+  /** Remove a directory when it is empty. */
+  removeEmptyDir(path: string): void;
   /** A symbolic link at `path` to `target`, its directory created. */
   link(target: string, path: string): Promise<void>;
   readRunState(serviceName: string): RunState | null;
@@ -69,12 +87,18 @@ export interface CgroupsPort {
   apply(plan: CgroupPlan): void;
   /** Remove the unit's cgroups once; the directories still populated. */
   remove(serviceName: string): string[];
+  /** The unit's cgroup directories that exist. */
+  dirs(serviceName: string): string[];
+  /** What the unit's cgroup uses and may use: memory, tasks, CPU time (null where unknown or unlimited). */
+  usage(serviceName: string): Record<string, number | null>;
 }
 
 export interface MountsPort {
   /** The mount unit qm setup wrote for a path the unit requires (RequiresMountsFor=), or null. */
   unitFor(root: string, path: string): VarMount | null;
   mount(what: string, where: string): Promise<"mounted" | "already" | "other">;
+  /** The partition's /var: `source` (or the mount unit's mount point), bounded or not, how full. */
+  varStatus(source: string | null, unit: VarMount | null): VarStatus;
 }
 
 export interface ClockPort {
@@ -95,6 +119,8 @@ export interface Ports {
 
 /** What `qm status` saw: the verdict's input, and the container as podman records it. */
 export interface Seen {
+  /** The container looked at: the recorded one in direct mode, the configured one under systemd. */
+  readonly containerName: string;
   readonly observation: Observation;
   readonly container: ContainerState | null;
 }
@@ -103,17 +129,23 @@ export interface Runtime {
   readonly mode: "direct" | "systemd";
   /** Look at the partition: podman's record, /proc, the partition's systemd, the supervisor or systemd. */
   observe(ctx: PartitionContext, recorded: RunState | null): Promise<Seen>;
-  /** Stop the partition's processes and remove its container; what was stopped, for the report. */
-  stopPartition(ctx: PartitionContext, recorded: RunState | null): Promise<string[]>;
+  /** Stop the partition and remove its container (direct mode: also its cgroups and runtime files). */
+  stop(ctx: PartitionContext): Promise<StopReport>;
   start(ctx: PartitionContext, input: StartInput): Promise<StartReport>;
+  /** Show the partition's journal (its console output when it does not run) on qm's terminal. */
+  logs(ctx: PartitionContext, o: LogsOptions): Promise<void>;
 }
 
-/** What qm start says about the host whatever the mode: capabilities it cannot grant, an OOM score that is no floor. */
-export interface HostLimits {
-  /** Capabilities the configuration adds that the host cannot give. */
-  readonly ungrantedCapabilities: readonly UngrantedCapability[];
-  /** Why OOMScoreAdjust= is no floor on this host, or null. */
-  readonly oomFloor: string | null;
+export interface StopReport {
+  readonly mode: "direct" | "systemd";
+  readonly action: "stopped" | "not running";
+  readonly removed: readonly string[];
+}
+
+export interface LogsOptions {
+  readonly follow: boolean;
+  /** Only the last lines; all when undefined. */
+  readonly lines: number | undefined;
 }
 
 export interface StartInput {
@@ -166,8 +198,10 @@ export function directRuntime(ports: Ports): Runtime {
   return {
     mode: "direct",
     async observe(ctx, recorded) {
-      const { c, init, conmon, asked } = await look(ports, recorded?.containerName ?? ctx.containerName);
+      const containerName = recorded?.containerName ?? ctx.containerName;
+      const { c, init, conmon, asked } = await look(ports, containerName);
       return {
+        containerName,
         container: c,
         observation: {
           mode: "direct",
@@ -185,26 +219,73 @@ export function directRuntime(ports: Ports): Runtime {
         },
       };
     },
-    async stopPartition(ctx, recorded) {
-      const container = recorded?.containerName ?? ctx.containerName;
-      // Nothing is touched until podman answers: a podman that cannot (its storage locked) ends the stop here, with
-      // the partition and its supervisor as they were.
-      await ports.podman.inspect(container);
-      // Then the supervisor, so that nothing starts the partition again while it stops.
-      const stopped = (await ports.supervisor.stop(recorded?.supervisor))
-        ? [`supervisor (pid ${recorded?.supervisor?.pid})`]
-        : [];
-      const c = await ports.podman.inspect(container);
-      if (!c) return stopped;
-      // A partition whose conmon is gone cannot be stopped through podman: its init goes first, and with it every
-      // process of its PID namespace.
-      if (ports.processes.alive(c.pid) && !ports.processes.alive(c.conmonPid)) ports.processes.kill(c.pid);
-      await ports.podman.stop(container, 10);
-      await ports.podman.remove(container);
-      return [...stopped, `container ${container}`];
+    async stop(ctx) {
+      const recorded = ports.files.readRunState(ctx.serviceName);
+      const dirs = ports.cgroups.dirs(ctx.serviceName);
+      const removed = await stopDirect(ports, ctx, recorded);
+      if (removed.length === 0 && dirs.length === 0 && !recorded)
+        return { mode: "direct", action: "not running", removed: [] };
+      const left = await removeCgroups(ports, ctx.serviceName);
+      if (left.length > 0) {
+        throw new QmError("QM_STOP_INCOMPLETE", `cgroups still populated after stop: ${left.join(", ")}`, {
+          hint: "processes of the partition are still alive; check them with 'cat <cgroup>/cgroup.procs'",
+        });
+      }
+      removed.push(...dirs.map((d) => `cgroup ${d}`));
+      const { runState, cidFile, startLimitRecord, startLimitHit, supervisorLog } = ctx.paths;
+      for (const path of [
+        runState,
+        `${RUN_DIR}/oom`,
+        cidFile,
+        startLimitRecord,
+        startLimitHit,
+        supervisorLog,
+      ]) {
+        if (!ports.files.exists(path)) continue;
+        ports.files.remove(path);
+        removed.push(path);
+      }
+      for (const dir of [START_LIMIT_DIR, RUN_DIR]) ports.files.removeEmptyDir(dir);
+      return { mode: "direct", action: "stopped", removed };
     },
     start: (ctx, input) => startDirect(ports, ctx, input),
+    async logs(ctx, o) {
+      const container = ports.files.readRunState(ctx.serviceName)?.containerName ?? ctx.containerName;
+      if ((await ports.podman.inspect(container))?.status === "running") {
+        // The partition's own journal: what its systemd and services logged since it booted.
+        await ports.podman.journal(container, journalLimit(o));
+        return;
+      }
+      // Not running: the console output podman kept from its last run.
+      const tail = [...(o.follow ? ["--follow"] : []), ...(o.lines ? ["--tail", String(o.lines)] : [])];
+      await ports.podman.consoleLog(container, tail);
+    },
   };
+}
+
+const journalLimit = (o: LogsOptions): string[] => [
+  ...(o.follow ? ["--follow"] : []),
+  ...(o.lines ? ["--lines", String(o.lines)] : []),
+];
+
+/** Stop the partition's processes and remove its container; what was stopped, for the report. */
+async function stopDirect(ports: Ports, ctx: PartitionContext, recorded: RunState | null): Promise<string[]> {
+  const container = recorded?.containerName ?? ctx.containerName;
+  // Nothing is touched until podman answers: a podman that cannot (its storage locked) ends the stop here, with
+  // the partition and its supervisor as they were.
+  await ports.podman.inspect(container);
+  // Then the supervisor, so that nothing starts the partition again while it stops.
+  const stopped = (await ports.supervisor.stop(recorded?.supervisor))
+    ? [`supervisor (pid ${recorded?.supervisor?.pid})`]
+    : [];
+  const c = await ports.podman.inspect(container);
+  if (!c) return stopped;
+  // A partition whose conmon is gone cannot be stopped through podman: its init goes first, and with it every
+  // process of its PID namespace.
+  if (ports.processes.alive(c.pid) && !ports.processes.alive(c.conmonPid)) ports.processes.kill(c.pid);
+  await ports.podman.stop(container, 10);
+  await ports.podman.remove(container);
+  return [...stopped, `container ${container}`];
 }
 
 export function systemdRuntime(ports: Ports): Runtime {
@@ -215,6 +296,7 @@ export function systemdRuntime(ports: Ports): Runtime {
       const limitHit = props.Result === "start-limit-hit";
       const { c, init, conmon, asked } = await look(ports, ctx.containerName);
       return {
+        containerName: ctx.containerName,
         container: c,
         observation: {
           mode: "systemd",
@@ -232,12 +314,28 @@ export function systemdRuntime(ports: Ports): Runtime {
         },
       };
     },
-    async stopPartition(ctx) {
+    async stop(ctx) {
       await ports.systemctl.stop(ctx.serviceName);
-      return [];
+      return { mode: "systemd", action: "stopped", removed: [] };
     },
     start: (ctx, input) => startSystemd(ports, ctx, input),
+    async logs(ctx, o) {
+      await ports.systemctl.journal(ctx.serviceName, journalLimit(o));
+    },
   };
+}
+
+/**
+ * qm restart: stop, then start, one context for both (loaded and validated before anything stopped). The start's
+ * input is made once the stop is done, so that its time counts from there.
+ */
+export async function restartPartition(
+  rt: Runtime,
+  ctx: PartitionContext,
+  input: () => StartInput,
+): Promise<{ stopped: StopReport; started: StartReport }> {
+  const stopped = await rt.stop(ctx);
+  return { stopped, started: await rt.start(ctx, input()) };
 }
 
 /** States in which the partition's systemd has finished booting (systemctl is-system-running). */
@@ -264,7 +362,6 @@ async function waitBooted(ports: Ports, container: string, timeoutSec: number): 
   );
 }
 
-/** Booted (when asked to wait) and, when degraded, which units failed. */
 /** The report of a partition just started: its init, then (unless --no-wait) its systemd once booted. */
 async function started(
   ports: Ports,
@@ -293,7 +390,7 @@ async function started(
 }
 
 /** Remove the unit's cgroups, waiting up to 5 s for their last processes to leave; the ones still populated. */
-export async function removeCgroups(ports: Ports, serviceName: string): Promise<string[]> {
+async function removeCgroups(ports: Ports, serviceName: string): Promise<string[]> {
   let left: string[] = [];
   for (let i = 0; i < 50; i++) {
     left = ports.cgroups.remove(serviceName);

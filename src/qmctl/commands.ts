@@ -1,6 +1,5 @@
-import { basename, dirname } from "node:path";
 import { QmError } from "../core/errors.js";
-import { loadEffectiveUnit } from "../quadlet/index.js";
+import type { PartitionContext } from "../partition/context.js";
 import { TOPICS, type Topic } from "./args.js";
 import type { CgroupFs } from "./cgroups.js";
 import { collapse, errors } from "./errors.js";
@@ -30,8 +29,8 @@ export interface QmctlPorts {
   readonly clock: { readonly nowNs: () => bigint; readonly sleep: (ms: number) => Promise<void> };
   /** Subscribe to Ctrl+C for the live view; returns the unsubscribe function. */
   readonly onInterrupt: (handler: () => void) => () => void;
-  /** The partition's container as its configuration on this host names it; null without one. */
-  readonly partitionContainer: () => string | null;
+  /** The partition context of a quadlet file (base file, drop-ins, derived names); throws when it cannot be loaded. */
+  readonly partition: (configPath: string) => PartitionContext;
 }
 
 export interface QmctlSettings {
@@ -116,21 +115,14 @@ export class Qmctl {
   }
 
   /**
-   * The merged view: the base quadlet plus its drop-ins as quadlet applies them, each value with the file and
-   * line that set it. A config path below .../usr/share/containers/systemd is read with that prefix as the root, so
-   * its drop-ins in .../etc/containers/systemd are found too; any other path is searched on its own.
+   * The merged view: the base quadlet plus its drop-ins as quadlet applies them (the config file's partition
+   * context), each value with the file and line that set it, named on this host.
    */
   showEffective(): Output {
     const path = this.settings.configPath;
-    const suffix = "/usr/share/containers/systemd/";
-    const at = path.lastIndexOf(suffix);
-    const name = basename(path);
     try {
-      const unit =
-        at >= 0
-          ? loadEffectiveUnit(path.slice(0, at) || "/", name)
-          : loadEffectiveUnit("/", name, { env: { QUADLET_UNIT_DIRS: dirname(path) } });
-      const strip = (file: string): string => (at > 0 ? `${path.slice(0, at)}${file}` : file);
+      const { root, unit } = this.ports.partition(path);
+      const strip = (file: string): string => (root === "/" ? file : `${root}${file}`);
       const sections: Record<string, Json> = {};
       const lines: string[] = [`# ${unit.sources.map(strip).join("\n#   + ")}`];
       for (const section of unit.sections) {

@@ -468,15 +468,34 @@ bluechi_checks() {
   done
   mkdir -p /etc/bluechi/controller.conf.d
   printf '[bluechi-controller]\nAllowedNodeNames=%s\nUseTCP=false\n' "$node" >/etc/bluechi/controller.conf.d/qm.conf
-  systemd-tmpfiles --create /usr/lib/tmpfiles.d/bluechi.conf
+  # Its `D!` line is a boot-time one: what the next boot would do, now.
+  systemd-tmpfiles --create --boot /usr/lib/tmpfiles.d/bluechi.conf
   systemctl reload dbus
+  # On a failure: what systemd and the units said, and no further waiting.
+  said_why() {
+    journalctl --no-pager -n 40 -u bluechi-controller -u qm.service 2>&1 | sed 's/^/# /' >>"$results"
+    systemctl status --no-pager bluechi-controller qm.service 2>&1 | sed 's/^/# /' >>"$results"
+  }
   check "bluechi: controller as a host unit" bash -c 'systemctl daemon-reload && systemctl start bluechi-controller'
+  # Up, and knowing the node (not yet connected): its answer is "Node is offline".
+  check_said "bluechi: controller answers for $node" bash -c "bluechictl list-units $node 2>&1 | grep 'Node is offline'" ||
+    said_why
   t=$(date +%s)
-  check_said "bluechi: qm setup --bluechi-from --bluechi-controller" qm setup --from-tar /var/tmp/partition.tar.zst \
-    --hostname vmhost --bluechi-from "$stage" --bluechi-controller /run/bluechi/bluechi.sock
+  if ! qm setup --from-tar /var/tmp/partition.tar.zst --hostname vmhost --bluechi-from "$stage" \
+    --bluechi-controller /run/bluechi/bluechi.sock >"$out/setup-bluechi.log" 2>&1; then
+    fail "bluechi: qm setup --bluechi-from --bluechi-controller" "$(tail -2 "$out/setup-bluechi.log" | tr '\n' ' ')"
+    said_why
+    return 1
+  fi
+  ok "bluechi: qm setup --bluechi-from --bluechi-controller"
   note "qm setup with the agent took $(($(date +%s) - t)) s"
   t=$(date +%s%N)
-  check "bluechi: node $node online" bluechi-is-online node "$node" --wait=180000
+  if ! bluechi-is-online node "$node" --wait=120000; then
+    fail "bluechi: node $node online" "not online within 120 s"
+    said_why
+    return 1
+  fi
+  ok "bluechi: node $node online"
   note "bluechi: node online $((($(date +%s%N) - t) / 1000000)) ms after qm setup (re)started qm.service"
   check_said "bluechi: list-units $node" bash -c "bluechictl list-units $node | grep -q bluechi-agent.service"
   printf '[Service]\nExecStart=/bin/sleep infinity\n' >/etc/qm/systemd/system/bc-demo.service
@@ -491,9 +510,9 @@ bluechi_checks() {
   check_said "bluechi: qm doctor sees the agent connected and the node online" bash -c \
     "qm doctor | grep -q \"bluechi-agent in the partition is active and connected; this host's controller has the node online\""
   t=$(date +%s%N)
-  kill -9 "$(partition_pid)"
+  kill -9 "$(partition_pid)" || return 1
   for _ in $(seq 300); do bluechi-is-online node "$node" 2>/dev/null || break; sleep 0.2; done
-  check "bluechi: online again after kill -9 of the partition's init" bluechi-is-online node "$node" --wait=300000
+  check "bluechi: online again after kill -9 of the partition's init" bluechi-is-online node "$node" --wait=180000
   note "bluechi: node online again $((($(date +%s%N) - t) / 1000000)) ms after kill -9 of init (systemd restarts qm.service)"
 }
 bluechi_checks

@@ -4,15 +4,15 @@ import { renderBluechi } from "../../partition/bluechi-status.js";
 import { loadContext } from "../../partition/context.js";
 import {
   logs,
+  restart,
   type StartReport,
   type StatusReport,
   type StopReport,
   start,
-  startFacts,
   status,
   stop,
 } from "../../partition/lifecycle.js";
-import type { Command, CommandContext } from "../app.js";
+import type { Command, CommandContext, CommandOutput } from "../app.js";
 import { flag, stringOption } from "../args.js";
 
 const rootOption = {
@@ -109,7 +109,7 @@ function renderVar(v: StatusReport["var"]): string {
   return `${v.source} bounded: ${gib(v.usedBytes)} used of ${gib(v.sizeBytes)}, ${gib(v.availBytes)} free${image}`;
 }
 
-export function renderStatus(r: StatusReport): string {
+function renderStatus(r: StatusReport): string {
   const lines = [`${r.serviceName} (${r.mode} mode): ${r.state}${r.reason ? `: ${r.reason}` : ""}`];
   if (r.init !== null || r.conmon !== null)
     lines.push(`  ${proc("init", r.init)}, ${proc("conmon", r.conmon)}`);
@@ -141,6 +141,11 @@ export function renderStatus(r: StatusReport): string {
   lines.push(...renderAdaptations(r.adaptations).map((l) => `  ${l}`));
   lines.push(...renderHostLimits(r).map((l) => `  ${l}`));
   return lines.join("\n");
+}
+
+/** qm status's output: the report as the JSON document, its text, exit status 3 unless it runs (as systemctl status). */
+export function statusOutput(report: StatusReport): CommandOutput {
+  return { data: report, text: () => renderStatus(report), exitCode: report.state === "running" ? 0 : 3 };
 }
 
 export const startCommand: Command = {
@@ -185,12 +190,7 @@ export const restartCommand: Command = {
   options: [rootOption, ...waitOptions],
   examples: ["qm restart"],
   run: async (ctx) => {
-    const o = options(ctx);
-    // Loaded once, before anything stops: an invalid configuration is refused while the partition still works.
-    const partition = loadContext(o.root);
-    const facts = await startFacts();
-    const stopped = await stop(o, partition, facts);
-    const started = await start(o, partition, facts);
+    const { stopped, started } = await restart(options(ctx));
     return { data: { stopped, started }, text: () => `${renderStop(stopped)}\n${renderStart(started)}` };
   },
 };
@@ -208,8 +208,7 @@ export const statusCommand: Command = {
   options: [rootOption],
   examples: ["qm status", "qm status --json | jq .usage"],
   run: async (ctx) => {
-    const report = await status({ root: resolve(stringOption(ctx.args, "root") ?? "/") });
-    return { data: report, text: () => renderStatus(report), exitCode: report.state === "running" ? 0 : 3 };
+    return statusOutput(await status({ root: resolve(stringOption(ctx.args, "root") ?? "/") }));
   },
 };
 
@@ -227,8 +226,7 @@ export const logsCommand: Command = {
     const lines = stringOption(ctx.args, "lines");
     await logs(
       { root: resolve(stringOption(ctx.args, "root") ?? "/") },
-      flag(ctx.args, "follow"),
-      lines ? Number(lines) : undefined,
+      { follow: flag(ctx.args, "follow"), lines: lines ? Number(lines) : undefined },
     );
     return { data: {}, text: () => "" };
   },

@@ -71,7 +71,9 @@ export function fakePorts(
       return content;
     },
     exists: (path) => path in files,
-    partitionContainer: () => null,
+    partition: (path) => {
+      throw new Error(`${path}: no partition configuration`);
+    },
     cgroupFs: emptyFs,
     clock: {
       nowNs: () => now,
