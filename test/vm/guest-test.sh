@@ -477,9 +477,18 @@ bluechi_checks() {
     systemctl status --no-pager bluechi-controller qm.service 2>&1 | sed 's/^/# /' >>"$results"
   }
   check "bluechi: controller as a host unit" bash -c 'systemctl daemon-reload && systemctl start bluechi-controller'
-  # Up, and knowing the node (not yet connected): its answer is "Node is offline".
-  check_said "bluechi: controller answers for $node" bash -c "bluechictl list-units $node 2>&1 | grep 'Node is offline'" ||
-    said_why
+  # Up (it takes its bus name shortly after systemctl start returns), and knowing the node, not yet connected: its
+  # answer is "Node is offline".
+  controller_up() {
+    local _
+    for _ in $(seq 100); do
+      bluechictl list-units "$node" 2>&1 | grep -q 'Node is offline' && return 0
+      sleep 0.2
+    done
+    bluechictl list-units "$node"
+    return 1
+  }
+  check_said "bluechi: controller answers for $node" controller_up
   t=$(date +%s)
   if ! qm setup --from-tar /var/tmp/partition.tar.zst --hostname vmhost --bluechi-from "$stage" \
     --bluechi-controller /run/bluechi/bluechi.sock >"$out/setup-bluechi.log" 2>&1; then
