@@ -3,7 +3,6 @@ import { describe, test } from "node:test";
 import { QmError } from "../core/errors.js";
 import { controllerAgentConf, controllerDropIn, parseControllerAddress } from "./agent-conf.js";
 import { controllerVerdict, parseAgentProbe, renderBluechi } from "./bluechi-status.js";
-import { ownedPaths, planAgentOnly, planSetup, type SetupInputs } from "./setup-plan.js";
 
 describe("--bluechi-controller", () => {
   test("socket paths and TCP addresses", () => {
@@ -81,125 +80,6 @@ describe("--bluechi-controller", () => {
     assert.equal(
       controllerDropIn(tcp),
       "# Written by qm setup --bluechi-controller: the controller is reached over TCP, nothing to mount.\n",
-    );
-  });
-});
-
-describe("setup plans the BlueChi controller settings", () => {
-  const paths = {
-    installDir: "/usr/share/qm",
-    rootfs: "/usr/lib/qm/rootfs",
-    rwEtc: "/etc/qm",
-    rwVar: "/var/qm",
-  };
-  const inputs = (over: Partial<SetupInputs> = {}, tree: Partial<SetupInputs["tree"]> = {}): SetupInputs => ({
-    paths,
-    hostname: "car1",
-    shipped: {
-      qmContainer: "[Container]\nExec=/sbin/init\n",
-      containersConf: "[containers]\n",
-      contexts: "",
-      fileContexts: "",
-      oomHook: "",
-      cgroupHook: "",
-      quadletBundle: "",
-      quadletGenerator: "",
-    },
-    host: {
-      osId: "debian",
-      versionId: "12",
-      selinux: false,
-      cgroupV2: true,
-      nofileHard: "unlimited",
-      nprocHard: "unlimited",
-      subuid: null,
-      subgid: null,
-      agentConf: null,
-      seccomp: null,
-    },
-    tree: {
-      podmanVersion: "5.4.2",
-      seccomp: null,
-      storageConf: null,
-      agentConf: null,
-      subuid: null,
-      subgid: null,
-      hasBluechiAgent: true,
-      hasSystemBus: true,
-      hasPodmanQuadlet: true,
-      hasNode: false,
-      maskable: [],
-      ...tree,
-    },
-    ...over,
-  });
-  const byPath = (entries: ReturnType<typeof planSetup>["entries"]) =>
-    Object.fromEntries(entries.map((e) => [e.path, e]));
-
-  test("with --bluechi-controller: a file in agent.conf.d and a qm.container drop-in, both 0644", () => {
-    const plan = byPath(planSetup(inputs({ controller: parseControllerAddress("/run/bc/c.sock") })).entries);
-    const conf = plan["/etc/qm/bluechi/agent.conf.d/qm-controller.conf"];
-    const dropIn = plan["/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf"];
-    assert.equal(conf?.kind === "file" && conf.mode, 0o644);
-    assert.match(
-      conf?.kind === "file" ? conf.content : "",
-      /^ControllerAddress=unix:path=\/run\/bluechi-controller\/c\.sock$/m,
-    );
-    assert.equal(dropIn?.kind === "file" && dropIn.mode, 0o644);
-    assert.match(
-      dropIn?.kind === "file" ? dropIn.content : "",
-      /^Volume=\/run\/bc:\/run\/bluechi-controller:ro$/m,
-    );
-    assert.equal(conf?.why, "BlueChi controller at /run/bc/c.sock");
-    const tcp = byPath(planSetup(inputs({ controller: parseControllerAddress("10.0.0.1") })).entries);
-    assert.equal(
-      tcp["/etc/qm/bluechi/agent.conf.d/qm-controller.conf"]?.why,
-      "BlueChi controller at 10.0.0.1:842",
-    );
-    // The drop-in is qm's own: --remove-qm-rootfs may remove it.
-    assert.ok(
-      ownedPaths(paths, "/usr/lib/qm/setup-state.json").files.includes(
-        "/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf",
-      ),
-    );
-  });
-
-  test("without it, an earlier run's controller settings are left as they are", () => {
-    const plan = byPath(planSetup(inputs()).entries);
-    assert.equal(plan["/etc/qm/bluechi/agent.conf.d/qm-controller.conf"], undefined);
-    assert.equal(
-      plan["/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf"],
-      undefined,
-    );
-  });
-
-  test("qm setup bluechi-agent writes the controller settings too", () => {
-    const base = { paths, hostname: "car1", hostAgentConf: null, treeAgentConf: null };
-    assert.deepEqual(
-      planAgentOnly(base).entries.map((e) => e.path),
-      ["/etc/qm/bluechi/agent.conf.d/agent.conf"],
-    );
-    assert.deepEqual(
-      planAgentOnly({ ...base, controller: parseControllerAddress("ctl:1") }).entries.map((e) => e.path),
-      [
-        "/etc/qm/bluechi/agent.conf.d/agent.conf",
-        "/etc/qm/bluechi/agent.conf.d/qm-controller.conf",
-        "/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf",
-      ],
-    );
-  });
-
-  test("an agent without a D-Bus system bus in the tree is named in the notes", () => {
-    const note = /bluechi-agent is installed but the tree has no D-Bus system bus/;
-    assert.match(planSetup(inputs({}, { hasSystemBus: false })).notes.join("\n"), note);
-    assert.doesNotMatch(planSetup(inputs()).notes.join("\n"), note);
-    assert.doesNotMatch(
-      planSetup(inputs({}, { hasSystemBus: false, hasBluechiAgent: false })).notes.join("\n"),
-      note,
-    );
-    assert.match(
-      planSetup(inputs({}, { hasBluechiAgent: false })).notes.join("\n"),
-      /Debian and Ubuntu do not ship it; give a BlueChi build with --bluechi-from/,
     );
   });
 });

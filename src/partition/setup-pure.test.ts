@@ -5,7 +5,7 @@ import { describe, test } from "node:test";
 import { repoRoot } from "../../test/helpers.js";
 import { QmError } from "../core/errors.js";
 import { dnfArgv, mmdebstrapArgv, sourceFingerprint } from "../rootfs/source.js";
-import { agentNodeName, checkBluechiConf, partitionAgentConf } from "./agent-conf.js";
+import { agentNodeName, checkBluechiConf, parseControllerAddress, partitionAgentConf } from "./agent-conf.js";
 import {
   defaultStorageConf,
   editStorageConf,
@@ -13,7 +13,7 @@ import {
   nestedLimits,
 } from "./containers-conf.js";
 import { minimalBaseProfile, noRealtimeProfile, parseProfile } from "./seccomp.js";
-import { ownedPaths, planSetup, type SetupInputs } from "./setup-plan.js";
+import { ownedPaths, planAgentOnly, planSetup, type SetupInputs } from "./setup-plan.js";
 import { checkStateAgainst, parseSetupState } from "./state.js";
 import { ensureSubIds, hostSubIds, removeSubIdLines } from "./subids.js";
 
@@ -307,6 +307,78 @@ describe("planSetup", () => {
     const plan = planSetup(inputs({ hasBluechiAgent: false }));
     assert.ok(!paths(plan).some((p) => p.endsWith("bluechi-agent.service")));
     assert.match(plan.notes.join("\n"), /bluechi-agent is not installed/);
+  });
+
+  const byPath = (entries: ReturnType<typeof planSetup>["entries"]) =>
+    Object.fromEntries(entries.map((e) => [e.path, e]));
+
+  test("with --bluechi-controller: a file in agent.conf.d and a qm.container drop-in, both 0644", () => {
+    const plan = byPath(
+      planSetup({ ...inputs(), controller: parseControllerAddress("/run/bc/c.sock") }).entries,
+    );
+    const conf = plan["/etc/qm/bluechi/agent.conf.d/qm-controller.conf"];
+    const dropIn = plan["/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf"];
+    assert.equal(conf?.kind === "file" && conf.mode, 0o644);
+    assert.match(
+      conf?.kind === "file" ? conf.content : "",
+      /^ControllerAddress=unix:path=\/run\/bluechi-controller\/c\.sock$/m,
+    );
+    assert.equal(dropIn?.kind === "file" && dropIn.mode, 0o644);
+    assert.match(
+      dropIn?.kind === "file" ? dropIn.content : "",
+      /^Volume=\/run\/bc:\/run\/bluechi-controller:ro$/m,
+    );
+    assert.equal(conf?.why, "BlueChi controller at /run/bc/c.sock");
+    const tcp = byPath(planSetup({ ...inputs(), controller: parseControllerAddress("10.0.0.1") }).entries);
+    assert.equal(
+      tcp["/etc/qm/bluechi/agent.conf.d/qm-controller.conf"]?.why,
+      "BlueChi controller at 10.0.0.1:842",
+    );
+    // The drop-in is qm's own: --remove-qm-rootfs may remove it.
+    assert.ok(
+      ownedPaths(inputs().paths, "/usr/lib/qm/setup-state.json").files.includes(
+        "/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf",
+      ),
+    );
+  });
+
+  test("without it, an earlier run's controller settings are left as they are", () => {
+    const plan = byPath(planSetup(inputs()).entries);
+    assert.equal(plan["/etc/qm/bluechi/agent.conf.d/qm-controller.conf"], undefined);
+    assert.equal(
+      plan["/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf"],
+      undefined,
+    );
+  });
+
+  test("qm setup bluechi-agent writes the controller settings too", () => {
+    const base = { paths: inputs().paths, hostname: "car1", hostAgentConf: null, treeAgentConf: null };
+    assert.deepEqual(
+      planAgentOnly(base).entries.map((e) => e.path),
+      ["/etc/qm/bluechi/agent.conf.d/agent.conf"],
+    );
+    assert.deepEqual(
+      planAgentOnly({ ...base, controller: parseControllerAddress("ctl:1") }).entries.map((e) => e.path),
+      [
+        "/etc/qm/bluechi/agent.conf.d/agent.conf",
+        "/etc/qm/bluechi/agent.conf.d/qm-controller.conf",
+        "/usr/share/containers/systemd/qm.container.d/20-qm-bluechi-controller.conf",
+      ],
+    );
+  });
+
+  test("an agent without a D-Bus system bus in the tree is named in the notes", () => {
+    const note = /bluechi-agent is installed but the tree has no D-Bus system bus/;
+    assert.match(planSetup(inputs({ hasSystemBus: false })).notes.join("\n"), note);
+    assert.doesNotMatch(planSetup(inputs()).notes.join("\n"), note);
+    assert.doesNotMatch(
+      planSetup(inputs({ hasSystemBus: false, hasBluechiAgent: false })).notes.join("\n"),
+      note,
+    );
+    assert.match(
+      planSetup(inputs({ hasBluechiAgent: false })).notes.join("\n"),
+      /Debian and Ubuntu do not ship it; give a BlueChi build with --bluechi-from/,
+    );
   });
 
   test("ownedPaths covers every path planSetup makes, for every kind of host and tree", () => {
