@@ -141,22 +141,15 @@ export async function startController(stage: string, allowed: readonly string[])
     controller.stderr?.on("data", (d: Buffer) => {
       log += d.toString();
     });
-    const ctl = (...args: string[]) => {
-      const r = spawnSync(join(stage, "usr/bin/bluechictl"), args, {
-        encoding: "utf8",
-        env,
-        timeout: 60_000,
-      });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
-    const isOnline = (...args: string[]) => {
-      const r = spawnSync(join(stage, "usr/bin/bluechi-is-online"), args, {
-        encoding: "utf8",
-        env,
-        timeout: 60_000,
-      });
-      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-    };
+    /** One of BlueChi's client tools, talking to this controller's bus. */
+    const tool =
+      (name: string) =>
+      (...args: string[]) => {
+        const r = spawnSync(join(stage, "usr/bin", name), args, { encoding: "utf8", env, timeout: 60_000 });
+        return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+      };
+    const ctl = tool("bluechictl");
+    const isOnline = tool("bluechi-is-online");
     for (let i = 0; i < 200 && !existsSync(join(socketDir, "bluechi.sock")); i++) await sleep(50);
     if (!existsSync(join(socketDir, "bluechi.sock"))) throw new Error(`the controller did not start: ${log}`);
     const waitNode = async (node: string, want: boolean, timeoutMs = 120_000): Promise<number> => {
