@@ -280,9 +280,11 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
       const failure = writeAtomic(path, withHeader(service));
       if (failure) errors.push(`generating service file ${path}: ${failure}`);
     }
-    const { links, messages } = installLinks(service);
-    for (const m of messages) logf(m);
-    for (const link of links) {
+    for (const link of installLinks(service)) {
+      if (!("target" in link)) {
+        logf(link.message);
+        continue;
+      }
       const linkPath = joinPath(outputDir, link.rel);
       if (!insideOutput(outputDir, linkPath)) {
         logf(`Can't create symlink ${link.rel}: ${linkPath} is outside the output directory ${outputDir}`);

@@ -1,11 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: expected outputs are literal unit-file text.
-// qm-quadlet -dryrun in process, unit type by unit type and key by key: every key of the key tables (keys.ts) with
-// its podman option, boolean keys with both values, numeric boundaries, references between units, and podman's
-// error messages. Each expected output is podman 5.4.2's quadlet output for the same files (test/quadlet-reference.ts),
-// with the keys of one option group in qm-quadlet's table order where podman's order changes from run to run
-// (test/quadlet-differential.ts, normalisation 3), and "@DIR@" for the case's directory.
+// qm-quadlet -dryrun in process (and a few runs into an output directory), unit type by unit type and key by key:
+// every key of the key tables (keys.ts) with its podman option, boolean keys with both values, numeric boundaries,
+// references between units, image name warnings, [Install] symlinks and podman's error messages. Each expected
+// output is what podman 5.4.2's quadlet (test/quadlet-reference.ts) gives for the same files, with the keys of one
+// option group in qm-quadlet's table order where podman's order changes from run to run (test/quadlet-differential.ts,
+// normalisation 3), qm-quadlet's header line in written files, and "@DIR@" for the case's directory.
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "../../test/helpers.js";
@@ -16,10 +17,26 @@ interface Case {
   readonly argv?: readonly string[];
   /** podman's quadlet panics on these units (a mount without a source); qm-quadlet refuses them. */
   readonly refPanics?: boolean;
+  /** Write into @DIR@/out instead of -dryrun; `tree` is what it holds. */
+  readonly output?: boolean;
   readonly files: Readonly<Record<string, string>>;
   readonly status: number;
   readonly stdout: string;
   readonly stderr: string;
+  readonly tree?: string;
+}
+
+/** The files under dir, sorted: "PATH MODE\nCONTENT" for a file, "PATH -> TARGET" for a symlink. */
+function snapshot(dir: string, rel = ""): string[] {
+  const lines: string[] = [];
+  for (const name of readdirSync(join(dir, rel)).sort()) {
+    const path = rel ? `${rel}/${name}` : name;
+    const st = lstatSync(join(dir, path));
+    if (st.isSymbolicLink()) lines.push(`${path} -> ${readlinkSync(join(dir, path))}`);
+    else if (st.isDirectory()) lines.push(...snapshot(dir, path));
+    else lines.push(`${path} ${(st.mode & 0o7777).toString(8)}\n${readFileSync(join(dir, path), "latin1")}`);
+  }
+  return lines;
 }
 
 const CASES: readonly Case[] = [
@@ -44,7 +61,7 @@ WantedBy=multi-user.target
 Wants=network-online.target
 After=network-online.target
 Description=A
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [X-Container]
@@ -65,7 +82,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -84,7 +101,7 @@ Image=docker.io/library/busybox:latest
 [Unit]
 Wants=podman-user-wait-network-online.service
 After=podman-user-wait-network-online.service
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -99,7 +116,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -120,7 +137,7 @@ Image=docker.io/library/busybox:latest
 DefaultDependencies=false
 
 [Unit]
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -135,7 +152,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -158,7 +175,7 @@ DefaultDependencies=true
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -173,7 +190,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -213,7 +230,7 @@ Pull=never
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -228,7 +245,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --tz Europe/Berlin --pids-limit 100 --shm-size 64m --entrypoint /bin/sh --workdir /w --ip 10.88.0.5 --ip6 fd00::5 --hostname h1 --stop-signal SIGINT --stop-timeout 7 --pull never --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -252,7 +269,7 @@ HostName=
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -267,7 +284,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -309,7 +326,7 @@ Tmpfs=/u:size=1m
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -324,7 +341,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --network-alias n1 --network-alias n2 --ulimit nofile=10:20 --dns 1.1.1.1 --dns 8.8.8.8 --dns-option ndots:2 --dns-search example.com --group-add wheel --group-add 10 --add-host h:1.2.3.4 --tmpfs /t --tmpfs /u:size=1m --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -348,7 +365,7 @@ DNS=9.9.9.9
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -363,7 +380,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --dns 9.9.9.9 --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -399,7 +416,7 @@ VolatileTmp=true
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -414,7 +431,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --init --env-host --read-only-tmpfs --sdnotify=container -d --security-opt=no-new-privileges --security-opt label=disable --security-opt label=nested --read-only docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -450,7 +467,7 @@ VolatileTmp=false
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -465,7 +482,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --init=false --env-host=false --read-only-tmpfs=false --sdnotify=conmon -d --read-only=false docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -485,7 +502,7 @@ VolatileTmp=true
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -500,7 +517,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --tmpfs /tmp:rw,size=512M,mode=1777 docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -520,7 +537,7 @@ Notify=HeAlThY
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -535,7 +552,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=healthy -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -567,11 +584,11 @@ ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -602,11 +619,11 @@ ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -620,7 +637,7 @@ Type=simple
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 quadlet-generator[42]: converting "a.container": invalid service Type 'simple'
 `,
   },
@@ -663,7 +680,7 @@ ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 ---b.service---
@@ -684,13 +701,13 @@ ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
 quadlet-generator[42]: converting "c.container": invalid KillMode 'none'
 `,
   },
@@ -737,7 +754,7 @@ HealthStartupTimeout=6s
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -752,7 +769,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --health-cmd /bin/true --health-interval 5s --health-on-failure kill --health-log-destination /l --health-max-log-count 3 --health-max-log-size 100 --health-retries 2 --health-start-period 1s --health-timeout 2s --health-startup-cmd /bin/false --health-startup-interval 3s --health-startup-retries 4 --health-startup-success 5 --health-startup-timeout 6s docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -792,7 +809,7 @@ Sysctl=net.ipv4.ip_forward=1 kernel.msgmax=10
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -807,7 +824,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --security-opt label=type:t_t --security-opt label=filetype:f_t --security-opt label=level:s0:c1 --device /dev/null --device /dev/zero:/dev/z:r --security-opt seccomp=/s.json --cap-drop cap_sys_admin --cap-drop net_raw --cap-add sys_time --cap-add cap_i --sysctl net.ipv4.ip_forward=1 --sysctl kernel.msgmax=10 docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -827,7 +844,7 @@ SeccompProfile=
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -842,7 +859,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --security-opt seccomp= docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -877,7 +894,7 @@ Group=100
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -899,7 +916,7 @@ User=u
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -922,7 +939,7 @@ Group=
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/d.container
+SourcePath=@DIR@/units/d.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -937,10 +954,10 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
 quadlet-generator[42]: converting "c.container": invalid Group set without User
 `,
   },
@@ -983,7 +1000,7 @@ SubGIDMap=sg
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1005,7 +1022,7 @@ SubUIDMap=su
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1027,7 +1044,7 @@ SubGIDMap=sg
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.container
+SourcePath=@DIR@/units/c.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1049,7 +1066,7 @@ GIDMap=0:1:2
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/d.container
+SourcePath=@DIR@/units/d.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1064,10 +1081,10 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --gidmap 0:1:2 docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
 `,
   },
   {
@@ -1104,7 +1121,7 @@ RemapUsers=auto
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1129,7 +1146,7 @@ RemapUidSize=0
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1152,7 +1169,7 @@ RemapUidSize=1
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.container
+SourcePath=@DIR@/units/c.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1175,7 +1192,7 @@ RemapUidSize=4294967295
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/d.container
+SourcePath=@DIR@/units/d.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1190,10 +1207,10 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --userns auto:size=4294967295 docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
 `,
   },
   {
@@ -1234,7 +1251,7 @@ RemapUsers=keep-id
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1258,7 +1275,7 @@ RemapGid=6
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1281,7 +1298,7 @@ RemapGid=7
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/e.container
+SourcePath=@DIR@/units/e.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1296,11 +1313,11 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --userns keep-id:gid=7 docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
-quadlet-generator[42]: Loading source unit file @DIR@/e.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
 quadlet-generator[42]: converting "c.container": RemapUsers=keep-id supports only a single value for UID mapping
 converting "d.container": RemapUsers=keep-id supports only a single value for GID mapping
 `,
@@ -1358,7 +1375,7 @@ RemapGid=3:4:5
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1373,14 +1390,14 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --uidmap 0:1:2 --gidmap 3:4:5 docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
-quadlet-generator[42]: Loading source unit file @DIR@/e.container
-quadlet-generator[42]: Loading source unit file @DIR@/f.container
-quadlet-generator[42]: Loading source unit file @DIR@/g.container
-quadlet-generator[42]: Loading source unit file @DIR@/h.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/h.container
 quadlet-generator[42]: converting "b.container": unsupported RemapUsers option 'bogus'
 converting "c.container": UidMap set without RemapUsers
 converting "d.container": GidMap set without RemapUsers
@@ -1420,7 +1437,7 @@ Volume=:/empty
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/v.volume
+SourcePath=@DIR@/units/v.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1442,12 +1459,12 @@ Volume=%h/x:/h
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 RequiresMountsFor=/src
 Requires=v-volume.service
 After=v-volume.service
-RequiresMountsFor=@DIR@/rel
+RequiresMountsFor=@DIR@/units/rel
 
 [Service]
 Environment=PODMAN_SYSTEMD_UNIT=%n
@@ -1458,7 +1475,7 @@ Delegate=yes
 Type=notify
 NotifyAccess=all
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d -v /src:/dst:ro,z -v /only -v systemd-v:/data -v @DIR@/rel:/r -v named:/n:U -v %h/x:/h docker.io/library/busybox:latest
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d -v /src:/dst:ro,z -v /only -v systemd-v:/data -v @DIR@/units/rel:/r -v named:/n:U -v %h/x:/h docker.io/library/busybox:latest
 
 ---c.service---
 [X-Container]
@@ -1468,7 +1485,7 @@ Volume=:/empty
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.container
+SourcePath=@DIR@/units/c.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1483,10 +1500,10 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d -v /empty docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/v.volume
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/v.volume
 quadlet-generator[42]: converting "b.container": requested Quadlet source missing.volume was not found
 `,
   },
@@ -1532,7 +1549,7 @@ ContainerName=%p
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/n.network
+SourcePath=@DIR@/units/n.network
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1554,7 +1571,7 @@ Network=bridge:mac=aa
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 Requires=n-network.service
 After=n-network.service
@@ -1582,7 +1599,7 @@ ContainerName=bee
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1604,7 +1621,7 @@ ContainerName=%p
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/f.container
+SourcePath=@DIR@/units/f.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1619,13 +1636,13 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name %p --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
-quadlet-generator[42]: Loading source unit file @DIR@/e.container
-quadlet-generator[42]: Loading source unit file @DIR@/f.container
-quadlet-generator[42]: Loading source unit file @DIR@/n.network
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/n.network
 quadlet-generator[42]: converting "c.container": extra options are not supported when joining another container's network
 converting "d.container": requested Quadlet unit missing.network was not found
 converting "e.container": cannot get the resource name of f.container
@@ -1696,7 +1713,7 @@ Exec=/bin/sh -c "echo hi"
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1708,10 +1725,10 @@ Delegate=yes
 Type=notify
 NotifyAccess=all
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman --module=/m.conf --module=/n.conf --log-level=debug run --name named --cidfile=%t/%N.cid --replace --rm --log-driver journald --log-opt tag=x --log-opt max-size=1m --cgroups no-conmon --sdnotify=conmon -d --label io.containers.autoupdate=registry --expose 80 --expose 1000-2000/udp --expose 53/tcp --publish 8080:80 --publish 127.0.0.1:53:53/udp --env A=1 --env B=2 --env "C=x y" --label l1=a --label l2=b --annotation an=1 --security-opt mask=/proc/a --security-opt mask=/proc/b --security-opt unmask=ALL --env-file @DIR@/env.txt --env-file /etc/e --secret s1,type=env --memory 10m docker.io/library/busybox:latest /bin/sh -c "echo hi"
+ExecStart=/usr/bin/podman --module=/m.conf --module=/n.conf --log-level=debug run --name named --cidfile=%t/%N.cid --replace --rm --log-driver journald --log-opt tag=x --log-opt max-size=1m --cgroups no-conmon --sdnotify=conmon -d --label io.containers.autoupdate=registry --expose 80 --expose 1000-2000/udp --expose 53/tcp --publish 8080:80 --publish 127.0.0.1:53:53/udp --env A=1 --env B=2 --env "C=x y" --label l1=a --label l2=b --annotation an=1 --security-opt mask=/proc/a --security-opt mask=/proc/b --security-opt unmask=ALL --env-file @DIR@/units/env.txt --env-file /etc/e --secret s1,type=env --memory 10m docker.io/library/busybox:latest /bin/sh -c "echo hi"
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -1732,9 +1749,9 @@ ExposeHostPort=1-
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
 quadlet-generator[42]: converting "a.container": invalid port format 'eighty'
 converting "b.container": invalid port format '80/sctp'
 converting "c.container": invalid port format '1-'
@@ -1762,7 +1779,7 @@ Rootfs=/r:O
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1777,9 +1794,9 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --rootfs /r:O
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
 quadlet-generator[42]: converting "b.container": the Image And Rootfs keys conflict can not be specified together
 converting "c.container": no Image or Rootfs key specified
 `,
@@ -1832,7 +1849,7 @@ Image=docker.io/library/x:1
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/i.image
+SourcePath=@DIR@/units/i.image
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1847,7 +1864,7 @@ RemainAfterExit=yes
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/v.volume
+SourcePath=@DIR@/units/v.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -1871,14 +1888,14 @@ Mount=dst=/z,type=bind,src=/z
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 RequiresMountsFor=/a
 Requires=v-volume.service
 After=v-volume.service
 Requires=i-image.service
 After=i-image.service
-RequiresMountsFor=@DIR@/rel
+RequiresMountsFor=@DIR@/units/rel
 RequiresMountsFor=/a b
 RequiresMountsFor=/g*
 RequiresMountsFor=/z
@@ -1892,7 +1909,7 @@ Delegate=yes
 Type=notify
 NotifyAccess=all
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --mount type=bind,source=/a,dst=/b --mount type=volume,source=systemd-v,destination=/d,ro --mount type=tmpfs,dst=/t --mount type=image,source=docker.io/library/x:1,target=/x --mount type=bind,source=@DIR@/rel,target=/y --mount "type=bind,source=/a b,dst=/c" --mount type=glob,source=/g*,dst=/g --mount type=bind,dst=/z,source=/z docker.io/library/busybox:latest
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --mount type=bind,source=/a,dst=/b --mount type=volume,source=systemd-v,destination=/d,ro --mount type=tmpfs,dst=/t --mount type=image,source=docker.io/library/x:1,target=/x --mount type=bind,source=@DIR@/units/rel,target=/y --mount "type=bind,source=/a b,dst=/c" --mount type=glob,source=/g*,dst=/g --mount type=bind,dst=/z,source=/z docker.io/library/busybox:latest
 
 ---e.service---
 [X-Container]
@@ -1902,7 +1919,7 @@ Mount=type=bind,src=/a,dst="/b
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/e.container
+SourcePath=@DIR@/units/e.container
 RequiresMountsFor=%t/containers
 RequiresMountsFor=/a
 
@@ -1925,7 +1942,7 @@ Mount=type=bind,src="/a"x,dst=/b
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/h.container
+SourcePath=@DIR@/units/h.container
 RequiresMountsFor=%t/containers
 RequiresMountsFor=/ax
 
@@ -1941,14 +1958,14 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --mount type=bind,source=/ax,dst=/b docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
-quadlet-generator[42]: Loading source unit file @DIR@/e.container
-quadlet-generator[42]: Loading source unit file @DIR@/g.container
-quadlet-generator[42]: Loading source unit file @DIR@/h.container
-quadlet-generator[42]: Loading source unit file @DIR@/i.image
-quadlet-generator[42]: Loading source unit file @DIR@/v.volume
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/h.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/v.volume
 quadlet-generator[42]: converting "b.container": incorrect mount format: should be --mount type=<bind|glob|tmpfs|volume>,[src=<host-dir|volume-name>,]target=<ctr-dir>[,options]
 converting "d.container": source parameter does not include a value
 converting "g.container": requested Quadlet source no.volume was not found
@@ -1969,8 +1986,8 @@ Mount=type=bind,src=,dst=/b
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/f.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.container
 quadlet-generator[42]: converting "c.container": Mount=type=bind,dst=/b: a bind mount needs a source
 converting "f.container": Mount=type=bind,src=,dst=/b: a bind mount needs a source
 `,
@@ -2012,7 +2029,7 @@ Pod=p.pod
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 BindsTo=p-pod.service
 After=p-pod.service
@@ -2037,7 +2054,7 @@ StartWithPod=false
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 BindsTo=p-pod.service
 After=p-pod.service
@@ -2062,7 +2079,7 @@ StartWithPod=true
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.container
+SourcePath=@DIR@/units/c.container
 RequiresMountsFor=%t/containers
 BindsTo=p-pod.service
 After=p-pod.service
@@ -2084,7 +2101,7 @@ ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/p.pod
+SourcePath=@DIR@/units/p.pod
 RequiresMountsFor=%t/containers
 Wants=a.service
 Before=a.service
@@ -2103,12 +2120,12 @@ Restart=on-failure
 PIDFile=%t/%N.pid
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
-quadlet-generator[42]: Loading source unit file @DIR@/e.container
-quadlet-generator[42]: Loading source unit file @DIR@/p.pod
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/p.pod
 quadlet-generator[42]: converting "d.container": pod notapod is not Quadlet based
 converting "e.container": quadlet pod unit missing.pod does not exist
 `,
@@ -2152,7 +2169,7 @@ ImageTag=localhost/tagged
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/i.image
+SourcePath=@DIR@/units/i.image
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2168,7 +2185,7 @@ Image=docker.io/library/y:2
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/j.image
+SourcePath=@DIR@/units/j.image
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2186,7 +2203,7 @@ File=/Containerfile
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/b.build
+SourcePath=@DIR@/units/b.build
 
 [Service]
 ExecStart=/usr/bin/podman build --tag localhost/built --file /Containerfile
@@ -2200,7 +2217,7 @@ Image=i.image
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 Requires=i-image.service
 After=i-image.service
 RequiresMountsFor=%t/containers
@@ -2223,7 +2240,7 @@ Image=b.build
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 Requires=b-build.service
 After=b-build.service
 RequiresMountsFor=%t/containers
@@ -2246,7 +2263,7 @@ Image=j.image
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.container
+SourcePath=@DIR@/units/c.container
 Requires=j-image.service
 After=j-image.service
 RequiresMountsFor=%t/containers
@@ -2263,14 +2280,14 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/y:2
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.build
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/c.container
-quadlet-generator[42]: Loading source unit file @DIR@/d.container
-quadlet-generator[42]: Loading source unit file @DIR@/e.container
-quadlet-generator[42]: Loading source unit file @DIR@/i.image
-quadlet-generator[42]: Loading source unit file @DIR@/j.image
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/j.image
 quadlet-generator[42]: converting "d.container": requested Quadlet image none.image was not found
 converting "e.container": requested Quadlet image none.build was not found
 `,
@@ -2293,7 +2310,7 @@ Image=docker.io/library/busybox:latest
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a@.container
+SourcePath=@DIR@/units/a@.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2314,7 +2331,7 @@ Image=docker.io/library/busybox:latest
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b@x.container
+SourcePath=@DIR@/units/b@x.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2329,8 +2346,8 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%p_%i --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a@.container
-quadlet-generator[42]: Loading source unit file @DIR@/b@x.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a@.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b@x.container
 `,
   },
   {
@@ -2350,7 +2367,7 @@ ServiceName=svc
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2365,7 +2382,7 @@ SyslogIdentifier=%N
 ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
 `,
   },
   {
@@ -2383,10 +2400,661 @@ Bogus=2
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: converting "a.container": unsupported key 'Bogus' in group 'Container' in @DIR@/a.container
-converting "b.container": unsupported key 'Bogus' in group 'Quadlet' in @DIR@/b.container
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: converting "a.container": unsupported key 'Bogus' in group 'Container' in @DIR@/units/a.container
+converting "b.container": unsupported key 'Bogus' in group 'Quadlet' in @DIR@/units/b.container
+`,
+  },
+  {
+    id: "image-name-warnings",
+    files: {
+      "a.container": `[Container]
+Image=busybox
+`,
+      "b.container": `[Container]
+Image=library/busybox
+`,
+      "c.container": `[Container]
+Image=localhost/x
+`,
+      "d.container": `[Container]
+Image=registry:5000/x
+`,
+      "e.container": `[Container]
+Image=sha256:abc
+`,
+      "f.container": `[Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+`,
+      "g.container": `[Container]
+Image=0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+`,
+      "h.container": `[Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde
+`,
+      "i.container": `[Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg
+`,
+      "j.container": `[Container]
+Image=０００００００００００００００００００００a
+`,
+      "k.container": `[Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0
+`,
+      "l.container": `[Container]
+Image=localhostx/y
+`,
+      "v.volume": `[Volume]
+Driver=image
+Image=busybox
+`,
+      "w.volume": `[Volume]
+Image=busybox
+`,
+      "i.image": `[Image]
+Image=busybox
+`,
+      "b.kube": `[Kube]
+Yaml=/b.yaml
+Image=busybox
+`,
+    },
+    status: 1,
+    stdout: `---i-image.service---
+[X-Image]
+Image=busybox
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/i.image
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman image pull busybox
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+---w-volume.service---
+[X-Volume]
+Image=busybox
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/w.volume
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman volume create --ignore systemd-w
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+---v-volume.service---
+[X-Volume]
+Driver=image
+Image=busybox
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/v.volume
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman volume create --ignore --driver image --opt image=busybox systemd-v
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+---h.service---
+[X-Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/h.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde
+
+---d.service---
+[X-Container]
+Image=registry:5000/x
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/d.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d registry:5000/x
+
+---e.service---
+[X-Container]
+Image=sha256:abc
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/e.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d sha256:abc
+
+---f.service---
+[X-Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/f.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+
+---g.service---
+[X-Container]
+Image=0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/g.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF
+
+---a.service---
+[X-Container]
+Image=busybox
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/a.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d busybox
+
+---i.service---
+[X-Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/i.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg
+
+---c.service---
+[X-Container]
+Image=localhost/x
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/c.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d localhost/x
+
+---j.service---
+[X-Container]
+Image=ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼a
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/j.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼ï¼a
+
+---k.service---
+[X-Container]
+Image=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/k.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0
+
+---l.service---
+[X-Container]
+Image=localhostx/y
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/l.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d localhostx/y
+
+---b.service---
+[X-Container]
+Image=library/busybox
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/b.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d library/busybox
+
+`,
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/h.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/j.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/k.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/l.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/v.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/w.volume
+quadlet-generator[42]: Warning: i.image specifies the image "busybox" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: w.volume specifies the image "busybox" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: v.volume specifies the image "busybox" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: h.container specifies the image "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: a.container specifies the image "busybox" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: i.container specifies the image "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: k.container specifies the image "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: l.container specifies the image "localhostx/y" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: Warning: b.container specifies the image "library/busybox" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
+quadlet-generator[42]: converting "b.kube": unsupported key 'Image' in group 'Kube' in @DIR@/units/b.kube
+`,
+  },
+  {
+    id: "install-links",
+    argv: ["-no-kmsg-log", "-v"],
+    output: true,
+    files: {
+      "a.container": `[Container]
+Image=docker.io/library/busybox:latest
+[Install]
+WantedBy=multi-user.target default.target
+WantedBy=with/slash.target
+RequiredBy=x.target
+RequiredBy=y/z.target
+Alias=alias.service
+Alias=sub/dir/al.service
+Alias=../up.service
+`,
+      "t@.container": `[Container]
+Image=docker.io/library/busybox:latest
+[Install]
+WantedBy=t.target
+DefaultInstance=inst
+`,
+      "u@.container": `[Container]
+Image=docker.io/library/busybox:latest
+[Install]
+WantedBy=u.target
+RequiredBy=u2.target
+Alias=ua@.service
+`,
+      "v@i.container": `[Container]
+Image=docker.io/library/busybox:latest
+[Install]
+WantedBy=v.target
+`,
+      "n.network": `[Network]
+[Install]
+RequiredBy=n.target
+`,
+    },
+    status: 0,
+    stdout: ``,
+    stderr: `quadlet-generator[42]: Starting quadlet-generator, output to: @DIR@/out
+quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/n.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/t@.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/u@.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/v@i.container
+quadlet-generator[42]: writing "@DIR@/out/n-network.service"
+quadlet-generator[42]: Creating symlink @DIR@/out/n.target.requires/n-network.service -> ../n-network.service
+quadlet-generator[42]: writing "@DIR@/out/a.service"
+quadlet-generator[42]: Creating symlink @DIR@/out/alias.service -> a.service
+quadlet-generator[42]: Creating symlink @DIR@/out/sub/dir/al.service -> ../../a.service
+quadlet-generator[42]: Can't create symlink ../up.service: Rel: can't make a.service relative to ..
+quadlet-generator[42]: Creating symlink @DIR@/out/multi-user.target.wants/a.service -> ../a.service
+quadlet-generator[42]: Creating symlink @DIR@/out/default.target.wants/a.service -> ../a.service
+quadlet-generator[42]: Creating symlink @DIR@/out/x.target.requires/a.service -> ../a.service
+quadlet-generator[42]: writing "@DIR@/out/t@.service"
+quadlet-generator[42]: Creating symlink @DIR@/out/t.target.wants/t@inst.service -> ../t@.service
+quadlet-generator[42]: writing "@DIR@/out/u@.service"
+quadlet-generator[42]: Creating symlink @DIR@/out/ua@.service -> u@.service
+quadlet-generator[42]: writing "@DIR@/out/v@i.service"
+quadlet-generator[42]: Creating symlink @DIR@/out/v.target.wants/v@i.service -> ../v@i.service
+`,
+    tree: `a.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Container]
+Image=docker.io/library/busybox:latest
+
+[Install]
+WantedBy=multi-user.target default.target
+WantedBy=with/slash.target
+RequiredBy=x.target
+RequiredBy=y/z.target
+Alias=alias.service
+Alias=sub/dir/al.service
+Alias=../up.service
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/a.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
+
+alias.service -> a.service
+default.target.wants/a.service -> ../a.service
+multi-user.target.wants/a.service -> ../a.service
+n-network.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Network]
+
+[Install]
+RequiredBy=n.target
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/n.network
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman network create --ignore systemd-n
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+n.target.requires/n-network.service -> ../n-network.service
+sub/dir/al.service -> ../../a.service
+t.target.wants/t@inst.service -> ../t@.service
+t@.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Container]
+Image=docker.io/library/busybox:latest
+
+[Install]
+WantedBy=t.target
+DefaultInstance=inst
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/t@.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%p_%i --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
+
+u@.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Container]
+Image=docker.io/library/busybox:latest
+
+[Install]
+WantedBy=u.target
+RequiredBy=u2.target
+Alias=ua@.service
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/u@.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%p_%i --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
+
+ua@.service -> u@.service
+v.target.wants/v@i.service -> ../v@i.service
+v@i.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Container]
+Image=docker.io/library/busybox:latest
+
+[Install]
+WantedBy=v.target
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/v@i.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%p_%i --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
+
+x.target.requires/a.service -> ../a.service`,
+  },
+  {
+    id: "output-no-install",
+    argv: ["-no-kmsg-log"],
+    output: true,
+    files: {
+      "a.container": `[Container]
+Image=docker.io/library/busybox:latest
+`,
+      "b.volume": `[Volume]
+`,
+      "c.container": `[Container]
+Image=docker.io/library/busybox:latest
+Bogus=1
+`,
+    },
+    status: 1,
+    stdout: ``,
+    stderr: `quadlet-generator[42]: converting "c.container": unsupported key 'Bogus' in group 'Container' in @DIR@/units/c.container
+`,
+    tree: `a.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Container]
+Image=docker.io/library/busybox:latest
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/a.container
+RequiresMountsFor=%t/containers
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d docker.io/library/busybox:latest
+
+b-volume.service 644
+# Automatically generated by qm-quadlet
+# 
+[X-Volume]
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/b.volume
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman volume create --ignore systemd-b
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
 `,
   },
   {
@@ -2436,7 +3104,7 @@ ContainersConfModule=/m
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.volume
+SourcePath=@DIR@/units/a.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2453,7 +3121,7 @@ User=0
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.volume
+SourcePath=@DIR@/units/b.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2469,7 +3137,7 @@ Group=7
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.volume
+SourcePath=@DIR@/units/c.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2485,7 +3153,7 @@ Device=/dev/d
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/d.volume
+SourcePath=@DIR@/units/d.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2495,10 +3163,10 @@ Type=oneshot
 RemainAfterExit=yes
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.volume
-quadlet-generator[42]: Loading source unit file @DIR@/b.volume
-quadlet-generator[42]: Loading source unit file @DIR@/c.volume
-quadlet-generator[42]: Loading source unit file @DIR@/d.volume
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.volume
 `,
   },
   {
@@ -2523,16 +3191,16 @@ Bogus=1
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.volume
-quadlet-generator[42]: Loading source unit file @DIR@/b.volume
-quadlet-generator[42]: Loading source unit file @DIR@/c.volume
-quadlet-generator[42]: Loading source unit file @DIR@/d.volume
-quadlet-generator[42]: Loading source unit file @DIR@/e.volume
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.volume
 quadlet-generator[42]: converting "a.volume": key Type can't be used without Device
 converting "b.volume": key Options can't be used without Device
 converting "c.volume": key Type can't be used without Device
 converting "d.volume": the key Image is mandatory when using the image driver
-converting "e.volume": unsupported key 'Bogus' in group 'Volume' in @DIR@/e.volume
+converting "e.volume": unsupported key 'Bogus' in group 'Volume' in @DIR@/units/e.volume
 `,
   },
   {
@@ -2570,7 +3238,7 @@ Image=docker.io/library/x:1
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/i.image
+SourcePath=@DIR@/units/i.image
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2587,7 +3255,7 @@ Image=i.image
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.volume
+SourcePath=@DIR@/units/a.volume
 RequiresMountsFor=%t/containers
 Requires=i-image.service
 After=i-image.service
@@ -2606,7 +3274,7 @@ Image=docker.io/library/z:1
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.volume
+SourcePath=@DIR@/units/b.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2623,7 +3291,7 @@ Image=b.build
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/d.volume
+SourcePath=@DIR@/units/d.volume
 RequiresMountsFor=%t/containers
 Requires=b-build.service
 After=b-build.service
@@ -2643,7 +3311,7 @@ File=/F
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/b.build
+SourcePath=@DIR@/units/b.build
 
 [Service]
 ExecStart=/usr/bin/podman build --tag localhost/bt --file /F
@@ -2651,12 +3319,12 @@ SyslogIdentifier=%N
 Type=oneshot
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.volume
-quadlet-generator[42]: Loading source unit file @DIR@/b.build
-quadlet-generator[42]: Loading source unit file @DIR@/b.volume
-quadlet-generator[42]: Loading source unit file @DIR@/c.volume
-quadlet-generator[42]: Loading source unit file @DIR@/d.volume
-quadlet-generator[42]: Loading source unit file @DIR@/i.image
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.volume
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.image
 quadlet-generator[42]: converting "c.volume": requested Quadlet image missing.image was not found
 `,
   },
@@ -2711,7 +3379,7 @@ PodmanArgs=--p
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.network
+SourcePath=@DIR@/units/a.network
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2730,7 +3398,7 @@ Subnet=10.2.0.0/16
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.network
+SourcePath=@DIR@/units/b.network
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2740,8 +3408,8 @@ Type=oneshot
 RemainAfterExit=yes
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.network
-quadlet-generator[42]: Loading source unit file @DIR@/b.network
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.network
 `,
   },
   {
@@ -2770,11 +3438,11 @@ IPRange=10.0.0.0/25
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.network
-quadlet-generator[42]: Loading source unit file @DIR@/b.network
-quadlet-generator[42]: Loading source unit file @DIR@/c.network
-quadlet-generator[42]: Loading source unit file @DIR@/d.network
-quadlet-generator[42]: Loading source unit file @DIR@/e.network
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.network
 quadlet-generator[42]: converting "a.network": cannot set more gateways than subnets
 converting "b.network": cannot set more ranges than subnets
 converting "c.network": cannot set gateway or range without subnet
@@ -2826,7 +3494,7 @@ RemapUid=0:1:1
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/n.network
+SourcePath=@DIR@/units/n.network
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2841,7 +3509,7 @@ RemainAfterExit=yes
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/v.volume
+SourcePath=@DIR@/units/v.volume
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2858,7 +3526,7 @@ Pod=p.pod
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.container
+SourcePath=@DIR@/units/a.container
 RequiresMountsFor=%t/containers
 BindsTo=p-pod.service
 After=p-pod.service
@@ -2882,7 +3550,7 @@ Pod=p.pod
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.container
+SourcePath=@DIR@/units/b.container
 RequiresMountsFor=%t/containers
 BindsTo=p-pod.service
 After=p-pod.service
@@ -2919,7 +3587,7 @@ GlobalArgs=--ga
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/p.pod
+SourcePath=@DIR@/units/p.pod
 RequiresMountsFor=%t/containers
 Wants=a.service
 Before=a.service
@@ -2949,7 +3617,7 @@ RemapUid=0:1:1
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/q.pod
+SourcePath=@DIR@/units/q.pod
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -2964,12 +3632,12 @@ Restart=on-failure
 PIDFile=%t/%N.pid
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.container
-quadlet-generator[42]: Loading source unit file @DIR@/b.container
-quadlet-generator[42]: Loading source unit file @DIR@/n.network
-quadlet-generator[42]: Loading source unit file @DIR@/p.pod
-quadlet-generator[42]: Loading source unit file @DIR@/q.pod
-quadlet-generator[42]: Loading source unit file @DIR@/v.volume
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/n.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/p.pod
+quadlet-generator[42]: Loading source unit file @DIR@/units/q.pod
+quadlet-generator[42]: Loading source unit file @DIR@/units/v.volume
 `,
   },
   {
@@ -3024,7 +3692,7 @@ WorkingDirectory=/keep
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/n.network
+SourcePath=@DIR@/units/n.network
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -3053,7 +3721,7 @@ SetWorkingDirectory=yaml
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.kube
+SourcePath=@DIR@/units/a.kube
 RequiresMountsFor=%t/containers
 Requires=n-network.service
 After=n-network.service
@@ -3064,9 +3732,9 @@ Environment=PODMAN_SYSTEMD_UNIT=%n
 Type=notify
 NotifyAccess=all
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman kube play --replace --service-container=true --service-exit-code-propagation=all --log-driver journald --log-opt tag=k --userns keep-id --network systemd-n --annotation=io.containers.autoupdate=registry --annotation=io.containers.autoupdate/ctr=local --configmap @DIR@/cm.yaml --configmap /abs/cm.yaml --publish 80:80 --pa @DIR@/a.yaml
-ExecStopPost=/usr/bin/podman kube down --force @DIR@/a.yaml
-WorkingDirectory=@DIR@
+ExecStart=/usr/bin/podman kube play --replace --service-container=true --service-exit-code-propagation=all --log-driver journald --log-opt tag=k --userns keep-id --network systemd-n --annotation=io.containers.autoupdate=registry --annotation=io.containers.autoupdate/ctr=local --configmap @DIR@/units/cm.yaml --configmap /abs/cm.yaml --publish 80:80 --pa @DIR@/units/a.yaml
+ExecStopPost=/usr/bin/podman kube down --force @DIR@/units/a.yaml
+WorkingDirectory=@DIR@/units
 
 ---b.service---
 [X-Kube]
@@ -3077,7 +3745,7 @@ SetWorkingDirectory=unit
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.kube
+SourcePath=@DIR@/units/b.kube
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -3088,7 +3756,7 @@ NotifyAccess=all
 SyslogIdentifier=%N
 ExecStart=/usr/bin/podman kube play --replace --service-container=true /y/b.yaml
 ExecStopPost=/usr/bin/podman kube down --force=false /y/b.yaml
-WorkingDirectory=@DIR@
+WorkingDirectory=@DIR@/units
 
 ---c.service---
 [X-Kube]
@@ -3099,13 +3767,13 @@ Type=oneshot
 KillMode=control-group
 Environment=PODMAN_SYSTEMD_UNIT=%n
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman kube play --replace --service-container=true @DIR@/c.yaml
-ExecStopPost=/usr/bin/podman kube down @DIR@/c.yaml
+ExecStart=/usr/bin/podman kube play --replace --service-container=true @DIR@/units/c.yaml
+ExecStopPost=/usr/bin/podman kube down @DIR@/units/c.yaml
 
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/c.kube
+SourcePath=@DIR@/units/c.kube
 RequiresMountsFor=%t/containers
 
 ---d.service---
@@ -3120,13 +3788,13 @@ Environment=PODMAN_SYSTEMD_UNIT=%n
 Type=notify
 NotifyAccess=all
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman kube play --replace --service-container=true --userns auto @DIR@/d.yaml
-ExecStopPost=/usr/bin/podman kube down @DIR@/d.yaml
+ExecStart=/usr/bin/podman kube play --replace --service-container=true --userns auto @DIR@/units/d.yaml
+ExecStopPost=/usr/bin/podman kube down @DIR@/units/d.yaml
 
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/d.kube
+SourcePath=@DIR@/units/d.kube
 RequiresMountsFor=%t/containers
 
 ---e.service---
@@ -3141,22 +3809,22 @@ Environment=PODMAN_SYSTEMD_UNIT=%n
 Type=notify
 NotifyAccess=all
 SyslogIdentifier=%N
-ExecStart=/usr/bin/podman kube play --replace --service-container=true @DIR@/e.yaml
-ExecStopPost=/usr/bin/podman kube down @DIR@/e.yaml
+ExecStart=/usr/bin/podman kube play --replace --service-container=true @DIR@/units/e.yaml
+ExecStopPost=/usr/bin/podman kube down @DIR@/units/e.yaml
 
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/e.kube
+SourcePath=@DIR@/units/e.kube
 RequiresMountsFor=%t/containers
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.kube
-quadlet-generator[42]: Loading source unit file @DIR@/b.kube
-quadlet-generator[42]: Loading source unit file @DIR@/c.kube
-quadlet-generator[42]: Loading source unit file @DIR@/d.kube
-quadlet-generator[42]: Loading source unit file @DIR@/e.kube
-quadlet-generator[42]: Loading source unit file @DIR@/n.network
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/n.network
 `,
   },
   {
@@ -3192,13 +3860,13 @@ Yaml=
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.kube
-quadlet-generator[42]: Loading source unit file @DIR@/b.kube
-quadlet-generator[42]: Loading source unit file @DIR@/c.kube
-quadlet-generator[42]: Loading source unit file @DIR@/d.kube
-quadlet-generator[42]: Loading source unit file @DIR@/e.kube
-quadlet-generator[42]: Loading source unit file @DIR@/f.kube
-quadlet-generator[42]: Loading source unit file @DIR@/g.kube
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.kube
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.kube
 quadlet-generator[42]: converting "a.kube": no Yaml key specified
 converting "b.kube": invalid service Type 'simple'
 converting "c.kube": RemapUsers=manual is not supported
@@ -3262,7 +3930,7 @@ PodmanArgs=--pa
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/a.image
+SourcePath=@DIR@/units/a.image
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -3280,7 +3948,7 @@ TLSVerify=false
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/b.image
+SourcePath=@DIR@/units/b.image
 RequiresMountsFor=%t/containers
 
 [Service]
@@ -3302,15 +3970,15 @@ ExecStart=/usr/bin/podman image pull y
 [Unit]
 Wants=network-online.target
 After=network-online.target
-SourcePath=@DIR@/e.image
+SourcePath=@DIR@/units/e.image
 RequiresMountsFor=%t/containers
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.image
-quadlet-generator[42]: Loading source unit file @DIR@/b.image
-quadlet-generator[42]: Loading source unit file @DIR@/c.image
-quadlet-generator[42]: Loading source unit file @DIR@/d.image
-quadlet-generator[42]: Loading source unit file @DIR@/e.image
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.image
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.image
 quadlet-generator[42]: Warning: d.image specifies the image "" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
 quadlet-generator[42]: Warning: e.image specifies the image "y" which not a fully qualified image name. This is not ideal for performance and security reasons. See the podman-pull manpage discussion of short-name-aliases.conf for details.
 quadlet-generator[42]: converting "c.image": no Image key specified
@@ -3407,7 +4075,7 @@ PodmanArgs=--pa
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/a.build
+SourcePath=@DIR@/units/a.build
 RequiresMountsFor=/a
 
 [Service]
@@ -3424,7 +4092,7 @@ SetWorkingDirectory=/ctx
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/b.build
+SourcePath=@DIR@/units/b.build
 
 [Service]
 ExecStart=/usr/bin/podman build --tag localhost/b /ctx
@@ -3441,11 +4109,11 @@ File=Containerfile
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/c.build
+SourcePath=@DIR@/units/c.build
 
 [Service]
-WorkingDirectory=@DIR@
-ExecStart=/usr/bin/podman build --tag localhost/c --file Containerfile @DIR@
+WorkingDirectory=@DIR@/units
+ExecStart=/usr/bin/podman build --tag localhost/c --file Containerfile @DIR@/units
 SyslogIdentifier=%N
 Type=oneshot
 
@@ -3459,11 +4127,11 @@ File=sub/Containerfile
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/d.build
+SourcePath=@DIR@/units/d.build
 
 [Service]
-WorkingDirectory=@DIR@/sub
-ExecStart=/usr/bin/podman build --tag localhost/d --file sub/Containerfile @DIR@/sub
+WorkingDirectory=@DIR@/units/sub
+ExecStart=/usr/bin/podman build --tag localhost/d --file sub/Containerfile @DIR@/units/sub
 SyslogIdentifier=%N
 Type=oneshot
 
@@ -3476,7 +4144,7 @@ SetWorkingDirectory=https://example.com/repo.git
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/e.build
+SourcePath=@DIR@/units/e.build
 
 [Service]
 ExecStart=/usr/bin/podman build --tag localhost/e https://example.com/repo.git
@@ -3494,10 +4162,10 @@ TLSVerify=true
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/f.build
+SourcePath=@DIR@/units/f.build
 
 [Service]
-WorkingDirectory=@DIR@
+WorkingDirectory=@DIR@/units
 ExecStart=/usr/bin/podman build --tls-verify --force-rm=false --tag localhost/f ctx
 SyslogIdentifier=%N
 Type=oneshot
@@ -3511,7 +4179,7 @@ File=https://example.com/Containerfile
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/g.build
+SourcePath=@DIR@/units/g.build
 
 [Service]
 ExecStart=/usr/bin/podman build --tag localhost/g --file https://example.com/Containerfile
@@ -3533,17 +4201,17 @@ Type=oneshot
 Wants=network-online.target
 After=network-online.target
 RequiresMountsFor=%t/containers
-SourcePath=@DIR@/h.build
+SourcePath=@DIR@/units/h.build
 
 `,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.build
-quadlet-generator[42]: Loading source unit file @DIR@/b.build
-quadlet-generator[42]: Loading source unit file @DIR@/c.build
-quadlet-generator[42]: Loading source unit file @DIR@/d.build
-quadlet-generator[42]: Loading source unit file @DIR@/e.build
-quadlet-generator[42]: Loading source unit file @DIR@/f.build
-quadlet-generator[42]: Loading source unit file @DIR@/g.build
-quadlet-generator[42]: Loading source unit file @DIR@/h.build
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/h.build
 `,
   },
   {
@@ -3575,25 +4243,27 @@ Bogus=1
     },
     status: 1,
     stdout: ``,
-    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/a.build
-quadlet-generator[42]: Loading source unit file @DIR@/b.build
-quadlet-generator[42]: Loading source unit file @DIR@/c.build
-quadlet-generator[42]: Loading source unit file @DIR@/d.build
-quadlet-generator[42]: Loading source unit file @DIR@/e.build
-quadlet-generator[42]: Loading source unit file @DIR@/f.build
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.build
 quadlet-generator[42]: converting "a.build": no ImageTag key specified
 converting "b.build": neither SetWorkingDirectory, nor File key specified
 converting "c.build": relative path in File key requires SetWorkingDirectory key to be set
 converting "d.build": SetWorkingDirectory=yaml is only supported in .kube files
 converting "e.build": no File key specified
-converting "f.build": unsupported key 'Bogus' in group 'Build' in @DIR@/f.build
+converting "f.build": unsupported key 'Bogus' in group 'Build' in @DIR@/units/f.build
 `,
   },
 ];
 
 for (const c of CASES) {
   test(`qm-quadlet -dryrun: ${c.id}`, (t) => {
-    const dir = tempDir(t, "qm-quadlet-keys-");
+    const base = tempDir(t, "qm-quadlet-keys-");
+    const dir = join(base, "units");
+    const out = join(base, "out");
     for (const [name, text] of Object.entries(c.files)) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), text);
@@ -3604,7 +4274,7 @@ for (const c of CASES) {
     process.chdir(dir);
     let status: number;
     try {
-      status = runQuadlet(["-dryrun", ...(c.argv ?? [])], {
+      status = runQuadlet(c.output ? [...(c.argv ?? []), out] : ["-dryrun", ...(c.argv ?? [])], {
         argv0: "/usr/libexec/podman/quadlet",
         env: { QUADLET_UNIT_DIRS: dir },
         uid: 0,
@@ -3620,8 +4290,9 @@ for (const c of CASES) {
     } finally {
       process.chdir(cwd);
     }
-    assert.equal(stdout.replaceAll(dir, "@DIR@"), c.stdout);
-    assert.equal(stderr.replaceAll(dir, "@DIR@"), c.stderr);
+    assert.equal(stdout.replaceAll(base, "@DIR@"), c.stdout);
+    assert.equal(stderr.replaceAll(base, "@DIR@"), c.stderr);
     assert.equal(status, c.status);
+    if (c.output) assert.equal(snapshot(out).join("\n").replaceAll(base, "@DIR@"), c.tree);
   });
 }
