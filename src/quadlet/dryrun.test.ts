@@ -3058,6 +3058,467 @@ RemainAfterExit=yes
 `,
   },
   {
+    id: "build-file-urls",
+    files: {
+      "a.build": `[Build]
+ImageTag=localhost/a
+File=httpfoo
+`,
+      "b.build": `[Build]
+ImageTag=localhost/b
+File=https-x/y
+`,
+      "c.build": `[Build]
+ImageTag=localhost/c
+File=sub/https/y
+`,
+      "d.build": `[Build]
+ImageTag=localhost/d
+File=github.com/o/r
+`,
+      "e.build": `[Build]
+ImageTag=localhost/e
+File=x/github.com/ab
+`,
+      "f.build": `[Build]
+ImageTag=localhost/f
+File=githubxcom/a
+`,
+      "g.build": `[Build]
+ImageTag=localhost/g
+File=git://h/r
+`,
+      "h.build": `[Build]
+ImageTag=localhost/h
+File=gitx/r
+`,
+      "i.build": `[Build]
+ImageTag=localhost/i
+File=x/github.com/a
+`,
+      "j.build": `[Build]
+ImageTag=localhost/j
+[Service]
+WorkingDirectory=/w
+`,
+      "k.build": `[Build]
+ImageTag=localhost/k
+SetWorkingDirectory=http://h/ctx
+File=/F
+`,
+    },
+    status: 1,
+    stdout: `---a-build.service---
+[X-Build]
+ImageTag=localhost/a
+File=httpfoo
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/a.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/a --file httpfoo
+SyslogIdentifier=%N
+Type=oneshot
+
+---b-build.service---
+[X-Build]
+ImageTag=localhost/b
+File=https-x/y
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/b.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/b --file https-x/y
+SyslogIdentifier=%N
+Type=oneshot
+
+---d-build.service---
+[X-Build]
+ImageTag=localhost/d
+File=github.com/o/r
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/d.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/d --file github.com/o/r
+SyslogIdentifier=%N
+Type=oneshot
+
+---e-build.service---
+[X-Build]
+ImageTag=localhost/e
+File=x/github.com/ab
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/e.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/e --file x/github.com/ab
+SyslogIdentifier=%N
+Type=oneshot
+
+---g-build.service---
+[X-Build]
+ImageTag=localhost/g
+File=git://h/r
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/g.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/g --file git://h/r
+SyslogIdentifier=%N
+Type=oneshot
+
+---i-build.service---
+[X-Build]
+ImageTag=localhost/i
+File=x/github.com/a
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/i.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/i --file x/github.com/a
+SyslogIdentifier=%N
+Type=oneshot
+
+---j-build.service---
+[X-Build]
+ImageTag=localhost/j
+
+[Service]
+WorkingDirectory=/w
+ExecStart=/usr/bin/podman build --tag localhost/j /w
+SyslogIdentifier=%N
+Type=oneshot
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/j.build
+
+---k-build.service---
+[X-Build]
+ImageTag=localhost/k
+SetWorkingDirectory=http://h/ctx
+File=/F
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+RequiresMountsFor=%t/containers
+SourcePath=@DIR@/units/k.build
+
+[Service]
+ExecStart=/usr/bin/podman build --tag localhost/k --file /F http://h/ctx
+SyslogIdentifier=%N
+Type=oneshot
+
+`,
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/h.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/j.build
+quadlet-generator[42]: Loading source unit file @DIR@/units/k.build
+quadlet-generator[42]: converting "c.build": relative path in File key requires SetWorkingDirectory key to be set
+converting "f.build": relative path in File key requires SetWorkingDirectory key to be set
+converting "h.build": relative path in File key requires SetWorkingDirectory key to be set
+`,
+  },
+  {
+    id: "container-edges",
+    files: {
+      "a.container": `[Container]
+Image=docker.io/library/busybox:latest
+Volume=i.image:/d
+Volume=/s:/d:ro:extra
+Network=:foo
+EnvironmentFile=%h/e
+EnvironmentFile=%%e
+AddCapability=İ
+`,
+      "i.image": `[Image]
+Image=docker.io/library/x:1
+`,
+      "b.container": `[Container]
+Image=docker.io/library/busybox:latest
+SubUIDMap=s
+RemapUsers=auto
+`,
+      "c.container": `[Container]
+Image=docker.io/library/busybox:latest
+SubGIDMap=s
+RemapGid=0:1:1
+`,
+      "d.container": `[Container]
+Image=docker.io/library/busybox:latest
+Mount=type=bind,src=/a\\"b,dst=/c
+`,
+      "e.container": `[Container]
+Image=docker.io/library/busybox:latest
+Mount=type=bind,=x,src=/a,dst=/b
+`,
+      "f.container": `[Container]
+Image=docker.io/library/busybox:latest
+Mount=type=bind=x,src=/a,dst=/b
+`,
+      "g.container": `[Container]
+Image=docker.io/library/busybox:latest
+Mount=type=volume,source=i.image,dst=/i
+`,
+    },
+    status: 1,
+    stdout: `---i-image.service---
+[X-Image]
+Image=docker.io/library/x:1
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/i.image
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman image pull docker.io/library/x:1
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+---a.service---
+[X-Container]
+Image=docker.io/library/busybox:latest
+Volume=i.image:/d
+Volume=/s:/d:ro:extra
+Network=:foo
+EnvironmentFile=%h/e
+EnvironmentFile=%%e
+AddCapability=Ä°
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/a.container
+RequiresMountsFor=%t/containers
+RequiresMountsFor=/s
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --network :foo --sdnotify=conmon -d --cap-add i -v i.image:/d -v /s:/d:ro:extra --env-file %h/e --env-file @DIR@/units/%%e docker.io/library/busybox:latest
+
+---e.service---
+[X-Container]
+Image=docker.io/library/busybox:latest
+Mount=type=bind,=x,src=/a,dst=/b
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/e.container
+RequiresMountsFor=%t/containers
+RequiresMountsFor=/a
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --mount type=bind,=x,source=/a,dst=/b docker.io/library/busybox:latest
+
+---g.service---
+[X-Container]
+Image=docker.io/library/busybox:latest
+Mount=type=volume,source=i.image,dst=/i
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/g.container
+RequiresMountsFor=%t/containers
+Requires=i-image.service
+After=i-image.service
+
+[Service]
+Environment=PODMAN_SYSTEMD_UNIT=%n
+KillMode=mixed
+ExecStop=/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+ExecStopPost=-/usr/bin/podman rm -v -f -i --cidfile=%t/%N.cid
+Delegate=yes
+Type=notify
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman run --name systemd-%N --cidfile=%t/%N.cid --replace --rm --cgroups=split --sdnotify=conmon -d --mount type=volume,source=docker.io/library/x:1,dst=/i docker.io/library/busybox:latest
+
+`,
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/b.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/c.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/d.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/e.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/f.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/g.container
+quadlet-generator[42]: Loading source unit file @DIR@/units/i.image
+quadlet-generator[42]: converting "b.container": deprecated Remap keys are set along with explicit mapping keys
+converting "c.container": deprecated Remap keys are set along with explicit mapping keys
+converting "d.container": parse error on line 1, column 17: bare " in non-quoted-field
+converting "f.container": incorrect mount format: should be --mount type=<bind|glob|tmpfs|volume>,[src=<host-dir|volume-name>,]target=<ctr-dir>[,options]
+`,
+  },
+  {
+    id: "kube-edges",
+    files: {
+      "a.kube": `[Kube]
+Yaml=%h/k.yaml
+ConfigMap=%h/c.yaml
+ConfigMap=%%c.yaml
+AutoUpdate=/x
+[Service]
+Type=notify
+`,
+    },
+    status: 0,
+    stdout: `---a.service---
+[X-Kube]
+Yaml=%h/k.yaml
+ConfigMap=%h/c.yaml
+ConfigMap=%%c.yaml
+AutoUpdate=/x
+
+[Service]
+Type=notify
+KillMode=mixed
+Environment=PODMAN_SYSTEMD_UNIT=%n
+NotifyAccess=all
+SyslogIdentifier=%N
+ExecStart=/usr/bin/podman kube play --replace --service-container=true --annotation=io.containers.autoupdate/=x --configmap %h/c.yaml --configmap @DIR@/units/%%c.yaml %h/k.yaml
+ExecStopPost=/usr/bin/podman kube down %h/k.yaml
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/a.kube
+RequiresMountsFor=%t/containers
+
+`,
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.kube
+`,
+  },
+  {
+    id: "network-edges",
+    files: {
+      "a.network": `[Network]
+Subnet=10.0.0.0/24
+Gateway=10.0.0.1
+IPRange=10.0.0.0/25
+`,
+    },
+    status: 0,
+    stdout: `---a-network.service---
+[X-Network]
+Subnet=10.0.0.0/24
+Gateway=10.0.0.1
+IPRange=10.0.0.0/25
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/a.network
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman network create --ignore --subnet 10.0.0.0/24 --gateway 10.0.0.1 --ip-range 10.0.0.0/25 systemd-a
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+`,
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/a.network
+`,
+  },
+  {
+    id: "hidden-names",
+    files: {
+      ".volume": `[Volume]
+`,
+      ".n.network": `[Network]
+`,
+    },
+    status: 0,
+    stdout: `---.n-network.service---
+[X-Network]
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/.n.network
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman network create --ignore systemd-.n
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+---.volume-volume.service---
+[X-Volume]
+
+[Unit]
+Wants=network-online.target
+After=network-online.target
+SourcePath=@DIR@/units/.volume
+RequiresMountsFor=%t/containers
+
+[Service]
+ExecStart=/usr/bin/podman volume create --ignore systemd-.volume
+SyslogIdentifier=%N
+Type=oneshot
+RemainAfterExit=yes
+
+`,
+    stderr: `quadlet-generator[42]: Loading source unit file @DIR@/units/.n.network
+quadlet-generator[42]: Loading source unit file @DIR@/units/.volume
+`,
+  },
+  {
     id: "volume-keys",
     files: {
       "a.volume": `[Volume]
