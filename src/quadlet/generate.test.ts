@@ -45,7 +45,7 @@ test("relPath is Go's filepath.Rel", () => {
 const env = { QUADLET_UNIT_DIRS: "/units:/bad" };
 const FILES = {
   "/units/t@.container":
-    "[Unit]\nDescription=T\n[Container]\nImage=docker.io/library/x:1\nExec=/bin/sh -c 'echo hi'\n[Install]\nWantedBy=a.target b.target\nRequiredBy=r.target\nAlias=al@.service\nDefaultInstance=i\n",
+    "[Unit]\nDescription=T\n[Container]\nImage=docker.io/library/x:1\nExec=/bin/sh -c 'echo hi'\n[Install]\nWantedBy=a.target b.target\nRequiredBy=r.target\nAlias=al@.service ../up.service\nDefaultInstance=i\n",
   "/units/d.container": "[Container]\nImage=docker.io/library/x:1\n",
   "/units/d.container.d/10-x.conf": "[Container\n",
   "/units/e.container": "[Container]\nBogus=1\n",
@@ -106,7 +106,7 @@ test("GeneratedService: names, sections, [Service] entries, ExecStart words and 
   assert.deepEqual(t.install, {
     wantedBy: ["a.target", "b.target"],
     requiredBy: ["r.target"],
-    alias: ["al@.service"],
+    alias: ["al@.service", "../up.service"],
     defaultInstance: "i",
   });
   assert.deepEqual(t.execStart.slice(2, 4), ["--name", "systemd-%p_%i"]);
