@@ -38,7 +38,8 @@ const unitTests = (dir) =>
  * run only against the in-process tests of the group's own modules, or a run would take hours here.
  */
 const groupTests = {
-  quadlet: (f) => /^build\/src\/(quadlet\/|cli\/quadlet\.test\.js$)/.test(f),
+  quadlet: (f) => /^build\/src\/(quadlet\/|cli\/quadlet[.-])/.test(f),
+  unit: (f) => /^build\/src\/(unit\/|quadlet\/|cli\/quadlet[.-])/.test(f),
 };
 
 const group = process.env.QM_MUTATE_GROUP ?? "ffi";
