@@ -15,6 +15,7 @@ import {
   openSync,
   renameSync,
   rmdirSync,
+  statSync,
   symlinkSync,
   unlinkSync,
   writeFileSync,
@@ -242,10 +243,9 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
   if (result.units.length === 0) return finish();
 
   if (!flags.dryrun) {
-    try {
-      mkdirSync(bytesBuffer(outputDir), { recursive: true, mode: 0o777 });
-    } catch (error) {
-      errors.push(`mkdir ${outputDir}: ${errnoText(error)}`);
+    const failure = mkdirAll(outputDir);
+    if (failure) {
+      errors.push(failure);
       return finish();
     }
   }
@@ -280,19 +280,20 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
       const failure = writeAtomic(path, withHeader(service));
       if (failure) errors.push(`generating service file ${path}: ${failure}`);
     }
-    const { links, messages } = installLinks(service);
-    for (const m of messages) logf(m);
-    for (const link of links) {
+    for (const link of installLinks(service)) {
+      if (!("target" in link)) {
+        logf(link.message);
+        continue;
+      }
       const linkPath = joinPath(outputDir, link.rel);
       if (!insideOutput(outputDir, linkPath)) {
         logf(`Can't create symlink ${link.rel}: ${linkPath} is outside the output directory ${outputDir}`);
         continue;
       }
       const dir = dirPath(linkPath);
-      try {
-        mkdirSync(bytesBuffer(dir), { recursive: true, mode: 0o777 });
-      } catch (error) {
-        logf(`Can't create dir ${dir}: mkdir ${dir}: ${errnoText(error)}`);
+      const failure = mkdirAll(dir);
+      if (failure) {
+        logf(`Can't create dir ${dir}: ${failure}`);
         continue;
       }
       debugf(`Creating symlink ${linkPath} -> ${link.target}`);
@@ -305,6 +306,37 @@ export function runQuadlet(argv: readonly string[], io: QuadletIo): number {
     }
   }
   return finish();
+}
+
+/**
+ * os.MkdirAll(path, 0777), returning Go's error text: an existing path that is not a directory (after symlinks)
+ * fails with ENOTDIR at that path, a missing one is made after its parent.
+ */
+function mkdirAll(path: string): string | undefined {
+  try {
+    return statSync(bytesBuffer(path)).isDirectory() ? undefined : `mkdir ${path}: not a directory`;
+  } catch {
+    // Missing (or unreadable): make the parent, then the path itself.
+  }
+  let i = path.length;
+  while (i > 0 && path[i - 1] === "/") i--;
+  let j = i;
+  while (j > 0 && path[j - 1] !== "/") j--;
+  if (j > 1) {
+    const failure = mkdirAll(path.slice(0, j - 1));
+    if (failure) return failure;
+  }
+  try {
+    mkdirSync(bytesBuffer(path), { mode: 0o777 });
+  } catch (error) {
+    try {
+      if (lstatSync(bytesBuffer(path)).isDirectory()) return undefined;
+    } catch {
+      // Report the mkdir failure.
+    }
+    return `mkdir ${path}: ${errnoText(error)}`;
+  }
+  return undefined;
 }
 
 /** os.Remove: a file, a symlink or an empty directory; failures are ignored, as quadlet ignores them. */

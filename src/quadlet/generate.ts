@@ -357,11 +357,14 @@ export interface PlannedLink {
   readonly target: string;
 }
 
+/** One [Install] entry: a symlink to create, or quadlet's message for one it cannot create. */
+export type InstallStep = PlannedLink | { readonly rel: string; readonly message: string };
+
 /**
  * The symlinks `systemctl enable` would create for [Install] Alias=, WantedBy= and RequiredBy=
- * (enableServiceFile), and quadlet's messages for the ones it cannot create.
+ * (enableServiceFile), with quadlet's messages for the ones it cannot create, in quadlet's order.
  */
-export function installLinks(service: UnitFile): { links: PlannedLink[]; messages: string[] } {
+export function installLinks(service: UnitFile): InstallStep[] {
   const rels = service.lookupAllStrv("Install", "Alias").map(cleanPath);
   let filename = service.filename;
   const [base, instance, isTemplate] = service.templateParts();
@@ -377,19 +380,14 @@ export function installLinks(service: UnitFile): { links: PlannedLink[]; message
       if (!unit.includes("/")) rels.push(`${unit}.requires/${filename}`);
     }
   }
-  const links: PlannedLink[] = [];
-  const messages: string[] = [];
-  for (const rel of rels) {
+  return rels.map((rel) => {
     const target = relPath(dirPath(rel), service.filename);
-    if (target === undefined) {
-      messages.push(
-        `Can't create symlink ${rel}: Rel: can't make ${service.filename} relative to ${dirPath(rel)}`,
-      );
-      continue;
-    }
-    links.push({ rel, target });
-  }
-  return { links, messages };
+    if (target !== undefined) return { rel, target };
+    return {
+      rel,
+      message: `Can't create symlink ${rel}: Rel: can't make ${service.filename} relative to ${dirPath(rel)}`,
+    };
+  });
 }
 
 export type OutputFile =
@@ -401,7 +399,8 @@ export function outputFiles(service: GeneratedService, outputDir: string): Outpu
   const files: OutputFile[] = [
     { kind: "file", path: joinPath(outputDir, service.serviceName), content: service.text },
   ];
-  for (const link of installLinks(service.file).links) {
+  for (const link of installLinks(service.file)) {
+    if (!("target" in link)) continue;
     files.push({
       kind: "symlink",
       path: joinPath(outputDir, fromBytes(link.rel)),
