@@ -1,12 +1,15 @@
 /**
  * `qm start` until the partition's systemd has booted, against the same `podman run` typed by hand (the command
  * qm generated, without qm's validation, cgroup set-up and adaptations) waited on in the same way, in the same run.
- * Prints medians and the ratio. Needs root, podman and mmdebstrap (the partition tree is cached, see
+ * Also `qm start` with `Restart=no` (no supervisor), for the supervisor's own share of qm start. Prints medians and
+ * the ratios. Needs root, podman and mmdebstrap (the partition tree is cached, see
  * test/partition-fixture.ts).
  *
  *   node build/bench/start.js [ITERATIONS]
  */
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { testPartition } from "../test/partition-fixture.js";
 
 const iterations = Number(process.argv[2] ?? 5);
@@ -36,13 +39,26 @@ try {
   const argv = (JSON.parse(first.stdout) as { argv: string[] }).argv;
   p.qm("stop", "--root", p.root);
   const ours: number[] = [];
+  const unsupervised: number[] = [];
   const baseline: number[] = [];
+  const noRestart = join(p.root, "etc/containers/systemd/qm.container.d/90-bench-no-restart.conf");
   for (let i = 0; i < iterations; i++) {
     let t0 = process.hrtime.bigint();
     const r = p.qm("start", "--root", p.root);
     if (r.status !== 0) throw new Error(`qm start failed: ${r.stderr}`);
     ours.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (!/supervised by qm-supervise/.test(r.stdout))
+      throw new Error(`qm start did not supervise: ${r.stdout}`);
     p.qm("stop", "--root", p.root);
+
+    p.dropIn("90-bench-no-restart.conf", "[Service]\nRestart=no\n");
+    t0 = process.hrtime.bigint();
+    const u = p.qm("start", "--root", p.root);
+    if (u.status !== 0) throw new Error(`qm start (Restart=no) failed: ${u.stderr}`);
+    unsupervised.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (/supervised by/.test(u.stdout)) throw new Error(`qm start with Restart=no supervised: ${u.stdout}`);
+    p.qm("stop", "--root", p.root);
+    rmSync(noRestart);
 
     t0 = process.hrtime.bigint();
     const [program, ...args] = argv as [string, ...string[]];
@@ -71,12 +87,15 @@ try {
   p.qm("stop", "--root", p.root);
   const a = median(ours);
   const b = median(baseline);
+  const c = median(unsupervised);
   process.stdout.write(
     [
       `partition start to booted systemd, median of ${iterations}:`,
       `  qm start                    ${a.toFixed(0).padStart(7)} ms`,
       `  podman run typed by hand    ${b.toFixed(0).padStart(7)} ms`,
       `  ratio qm/podman             ${(a / b).toFixed(2).padStart(7)}`,
+      `  qm start, Restart=no        ${c.toFixed(0).padStart(7)} ms (no supervisor)`,
+      `  ratio supervised/Restart=no ${(a / c).toFixed(2).padStart(7)} (the supervisor's share)`,
       `  kill -9 to booted again     ${median(restarts).toFixed(0).padStart(7)} ms median, ${Math.max(...restarts).toFixed(0)} ms max`,
       "",
     ].join("\n"),
