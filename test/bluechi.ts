@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { cachedArtifact } from "./debian-tree.js";
 
 /**
@@ -13,8 +13,24 @@ import { cachedArtifact } from "./debian-tree.js";
  */
 
 const repo = process.env.QM_REPO_ROOT ?? process.cwd();
-export const BLUECHI_TARBALL =
-  process.env.QM_BLUECHI_TARBALL ?? join(repo, "../shared/thirdparty/bluechi-1.2.2-full.tar.xz");
+const TARBALL_NAME = "bluechi-1.2.2-full.tar.xz";
+
+/**
+ * BlueChi's release tarball: $QM_BLUECHI_TARBALL, else the shared third-party directory (`shared/thirdparty`) beside
+ * this checkout or beside one of its parent directories, else the workspace's one.
+ */
+function findTarball(): string {
+  const env = process.env.QM_BLUECHI_TARBALL;
+  if (env) return env;
+  const candidates: string[] = [];
+  for (let dir = dirname(resolve(repo)); ; dir = dirname(dir)) {
+    candidates.push(join(dir, "shared/thirdparty", TARBALL_NAME));
+    if (dir === "/") break;
+  }
+  candidates.push(join("/work/shared/thirdparty", TARBALL_NAME));
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+}
+export const BLUECHI_TARBALL = findTarball();
 
 /** Why BlueChi cannot be built here, or null. */
 export function bluechiUnavailable(): string | null {
