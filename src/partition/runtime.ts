@@ -199,7 +199,12 @@ export function directRuntime(ports: Ports): Runtime {
     mode: "direct",
     async observe(ctx, recorded) {
       const containerName = recorded?.containerName ?? ctx.containerName;
-      const { c, init, conmon, asked } = await look(ports, containerName);
+      // Below another root only qm start starts the partition: without its record, a container of that name belongs
+      // to another root (on / it may be the partition `podman restart qm` or a person started).
+      const { c, init, conmon, asked } =
+        recorded === null && ctx.root !== "/"
+          ? { c: null, init: null, conmon: null, asked: null }
+          : await look(ports, containerName);
       return {
         containerName,
         container: c,

@@ -222,6 +222,22 @@ describe("qm status, direct mode", () => {
     assert.deepEqual(host.calls, []);
   });
 
+  test("below another root, a container of the same name that this root's qm start did not record is not its partition", async () => {
+    const host = new FakeHost();
+    host.running(); // the host's partition, named alike, in the same podman store
+    const below = { ...ctx, root: "/srv/image" } as PartitionContext;
+    const { text, json, exit } = await direct(host, noLimits, below);
+    assert.equal(exit, 3);
+    assert.equal(text.split("\n")[0], "qm.service (direct mode): stopped");
+    assert.deepEqual([json.state, json.init, json.conmon, json.pid], ["stopped", null, null, null]);
+    assert.deepEqual(host.calls, [], "podman is not asked for a partition nothing recorded");
+    // On /, the same container is the partition (podman restart qm, or started by hand).
+    assert.equal((await direct(host)).json.state, "running");
+    // Recorded by this root's qm start: looked at.
+    host.runState = { ...recorded, configHash: ctx.configHash, sources: ctx.sources };
+    assert.equal((await direct(host, noLimits, below)).json.state, "running");
+  });
+
   test("the BlueChi node: asked only when the partition runs and its tree has the agent", async () => {
     const host = startedHost();
     host.bluechi = { node: "qm.car1", agent: "active", connected: true, controller: "offline" };
