@@ -128,9 +128,23 @@ describe("Go string functions over byte strings", () => {
     spaces.push(0x2028, 0x2029, 0x202f, 0x205f, 0x3000);
     for (const r of spaces) assert.equal(isSpace(r), true, r.toString(16));
     const others = [0x00, 0x08, 0x0e, 0x1f, 0x21, 0x41, 0x84, 0x86, 0x9f, 0xa1, 0xff, 0x100, 0x167f, 0x1681];
-    others.push(0x180e, 0x1fff, 0x200b, 0x2027, 0x202a, 0x202e, 0x2030, 0x205e, 0x2060, 0x2fff, 0x3001, 0xfeff);
+    others.push(
+      0x180e,
+      0x1fff,
+      0x200b,
+      0x2027,
+      0x202a,
+      0x202e,
+      0x2030,
+      0x205e,
+      0x2060,
+      0x2fff,
+      0x3001,
+      0xfeff,
+    );
     for (const r of others) assert.equal(isSpace(r), false, r.toString(16));
-    for (const r of [0x00, 0x09, 0x1f, 0x7f, 0x80, 0x85, 0x9f]) assert.equal(isControl(r), true, r.toString(16));
+    for (const r of [0x00, 0x09, 0x1f, 0x7f, 0x80, 0x85, 0x9f])
+      assert.equal(isControl(r), true, r.toString(16));
     for (const r of [0x20, 0x41, 0x7e, 0xa0, 0xff, 0x2028]) assert.equal(isControl(r), false, r.toString(16));
   });
 
@@ -152,7 +166,12 @@ describe("Go string functions over byte strings", () => {
       ["\xc3\xa9x\xc3\xa9", "\xc3\xa9x\xc3\xa9", "\xc3\xa9x\xc3\xa9", "\xc3\xa9x\xc3\xa9"],
       [" \xff x \xff ", "\xff x \xff ", " \xff x \xff", "\xff x \xff"],
       ["\xa0x\xa0", "\xa0x\xa0", "\xa0x\xa0", "\xa0x\xa0"],
-      ["\xe2\x80\x8bx\xe2\x80\x8b", "\xe2\x80\x8bx\xe2\x80\x8b", "\xe2\x80\x8bx\xe2\x80\x8b", "\xe2\x80\x8bx\xe2\x80\x8b"],
+      [
+        "\xe2\x80\x8bx\xe2\x80\x8b",
+        "\xe2\x80\x8bx\xe2\x80\x8b",
+        "\xe2\x80\x8bx\xe2\x80\x8b",
+        "\xe2\x80\x8bx\xe2\x80\x8b",
+      ],
     ];
     for (const [s, left, right, both] of table) {
       assert.equal(trimLeftSpace(s), left, JSON.stringify(s));
