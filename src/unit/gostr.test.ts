@@ -80,6 +80,9 @@ describe("Go string functions over byte strings", () => {
       ["\xf5\x80\x80\x80", BAD, 1],
       ["\xf8\x88\x80\x80\x80", BAD, 1],
       ["\xff", BAD, 1],
+      ["\x80\x80\x80\x80", BAD, 1],
+      ["\xc0\x80\x80\x80", BAD, 1],
+      ["\xc1\xbf\xbf\xbf", BAD, 1],
     ];
     for (const [s, rune, size] of table) assert.deepEqual(decodeRune(s), [rune, size], JSON.stringify(s));
     assert.deepEqual(decodeRune("a\xc3\xa9", 1), [0xe9, 2]);
@@ -166,6 +169,8 @@ describe("Go string functions over byte strings", () => {
       ["\xc3\xa9x\xc3\xa9", "\xc3\xa9x\xc3\xa9", "\xc3\xa9x\xc3\xa9", "\xc3\xa9x\xc3\xa9"],
       [" \xff x \xff ", "\xff x \xff ", " \xff x \xff", "\xff x \xff"],
       ["\xa0x\xa0", "\xa0x\xa0", "\xa0x\xa0", "\xa0x\xa0"],
+      ["\x00x\x08", "\x00x\x08", "\x00x\x08", "\x00x\x08"],
+      ["\x0ex\x1f", "\x0ex\x1f", "\x0ex\x1f", "\x0ex\x1f"],
       [
         "\xe2\x80\x8bx\xe2\x80\x8b",
         "\xe2\x80\x8bx\xe2\x80\x8b",
@@ -230,6 +235,9 @@ describe("Go string functions over byte strings", () => {
       ["\xc5\xbf", "k", false],
       ["\xe2\x84\xaa", "s", false],
       ["\xc3\xa9", "e", false],
+      ["\xc3\xa9", "s", false],
+      ["\xc3\xa9", "k", false],
+      ["\xe2\x84\xab", "k", false],
       ["\xc3\x89", "\xc3\xa9", false],
       ["\xff", "y", false],
       ["true\xff", "true", false],
@@ -261,7 +269,9 @@ describe("Go string functions over byte strings", () => {
       ["\xcc\x80", '"\xcc\x80"'],
       ["\xef\xbf\xbd", '"\xef\xbf\xbd"'],
       ["\xf0\x9f\x98\x80", '"\xf0\x9f\x98\x80"'],
+      ["\xc2\x80", '"\\u0080"'],
       ["\xc2\x85", '"\\u0085"'],
+      ["\xef\xbf\xbf", '"\\uffff"'],
       ["\xc2\xa0", '"\\u00a0"'],
       ["\xe2\x80\x8b", '"\\u200b"'],
       ["\xef\xbb\xbf", '"\\ufeff"'],
