@@ -199,6 +199,11 @@ describe("the effective unit", () => {
       column: 8,
     });
     assert.deepEqual(u.locate("Service", "Restart"), { file: "/d/web.service.d/a.conf", line: 2, column: 9 });
+    assert.deepEqual(
+      u.sections.map((s) => s.entries.map((e) => e.key)),
+      [["Description"], ["Exec", "Restart"]],
+    );
+    assert.deepEqual(Unit.fromUnitFile(UnitFile.parse("# only a comment\n", "/x")).sections, []);
     const made = new UnitFile();
     made.path = "/gen/x.service";
     made.add("Service", "K", "v");

@@ -87,6 +87,13 @@ describe("systemd word splitting", () => {
       ["a\x00b c", " ", 0, "a", "", true],
       ["\x00a", " ", 0, "", "", false],
       ["a b", "", 0, "a b", "", true],
+      [":bc", ":", dontCoalesce, "", "bc", true],
+      ['"":b', ":", unquote | dontCoalesce, "", "b", true],
+      ["foo\\\x00bar", " ", unescapeRelax, "foo\\", "", true],
+      ["foo\\\x00bar", " ", relax, "foo", "", true],
+      ["'fo\x00o", " ", unquote | relax, "fo", "", true],
+      ["a  \x00b", " ", 0, "a", "", true],
+      ["foo\\x41", ":", unescapeSeparators | unescapeRelax, "foo\\x41", "", true],
     ];
     for (const [input, seps, flags, word, rest, more] of table) {
       assert.deepEqual(
@@ -182,6 +189,7 @@ describe("systemd word splitting", () => {
       ["\xff", "\xff"],
       ["a \xff", '"a \xef\xbf\xbd"'],
       ["\xc3\xa9 x", '"\xc3\xa9 x"'],
+      ["\xc3\xa9-/x", "\xc3\xa9-/x"],
     ];
     for (const [word, want] of table) assert.equal(escapeWord(word), want, JSON.stringify(word));
     assert.equal(escapeWords(["/bin/sh", "-c", "echo a b", "it's"]), `/bin/sh -c "echo a b" "it's"`);
