@@ -2,7 +2,15 @@
 // *os.PathError does ("op path: reason"); the node adapter reads real temporary trees.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -123,6 +131,7 @@ describe("the in-memory tree", () => {
   it("reads files, lists directories sorted by name, and knows what exists", () => {
     assert.equal(fs.readText("/etc/q/z.container"), "Z");
     assert.equal(fs.readText("/etc/q/z.container/"), "Z");
+    assert.equal(fs.readText("/etc/q/z.container//"), "Z");
     assert.equal(fs.readText("/etc/q/C.volume"), "");
     assert.equal(fs.readText("/etc/q"), undefined);
     assert.equal(fs.readText("/etc/q/nope"), undefined);
@@ -171,6 +180,9 @@ describe("the in-memory tree", () => {
     assert.equal(message(o.readFile("/dev/x")), "read /dev/x: input/output error");
     assert.equal(message(o.readdir("/dev/x")), "open /dev/x: not a directory");
     assert.equal(o.realpath("/dev//x"), "/dev/x");
+    // Byte order, not UTF-16 order: U+FFED sorts before U+1F600 in UTF-8 but after it in UTF-16.
+    const wide = byteFs(memoryUnitFs({ "/s/\u{1f600}": "", "/s/\uffed": "" }));
+    assert.deepEqual(wide.readdir("/s"), ["\xef\xbf\xad", "\xf0\x9f\x98\x80"]);
     const own = nodeUnitFs("/");
     assert.equal(byteFs(own), own.bytes);
   });
@@ -197,6 +209,14 @@ describe("the node file system", () => {
     writeFileSync(join(d, "big.container"), "");
     truncateSync(join(d, "big.container"), MAX_UNIT_FILE_BYTES + 1);
     spawnSync("mkfifo", [join(d, "fifo.container")]);
+    // A chain of 255 links resolves (Go's limit); one more does not.
+    mkdirSync(join(root, "chain"));
+    writeFileSync(join(root, "chain/end"), "E\n");
+    for (let i = 0; i < 256; i++) symlinkSync(i === 255 ? "end" : `l${i + 1}`, join(root, `chain/l${i}`));
+    // Names that are not UTF-8 stay bytes.
+    mkdirSync(join(root, "bytes"));
+    writeFileSync(Buffer.from(`${root}/bytes/x\xff.container`, "latin1"), "X\n");
+    symlinkSync(Buffer.from("x\xff.container", "latin1"), Buffer.from(`${root}/bytes/link`, "latin1"));
   });
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -273,6 +293,12 @@ describe("the node file system", () => {
       message(b.stat(`${dir}/dangling.container`)),
       `stat ${dir}/dangling.container: no such file or directory`,
     );
+    assert.equal(b.realpath("/chain/l1"), "/chain/end");
+    assert.equal(b.readFile("/chain/l1"), "E\n");
+    assert.equal(message(b.realpath("/chain/l0")), "EvalSymlinks: too many links");
+    assert.equal(b.realpath("/bytes/link"), "/bytes/x\xff.container");
+    assert.equal(b.readFile("/bytes/link"), "X\n");
+    assert.equal(nodeUnitFs(`${root}//`).readText(`${dir}/a.container`), "A\n");
   });
 
   it("lists and tests existence with links resolved inside the root, as it reads", {
@@ -305,6 +331,14 @@ describe("the node file system", () => {
     assert.equal(message(b.realpath(join(d, "nope"))), `lstat ${join(d, "nope")}: no such file or directory`);
     assert.equal(message(b.realpath(join(d, "loop1"))), "EvalSymlinks: too many links");
     assert.equal(b.stat(join(d, "a.container")), "file");
+    assert.equal(message(b.readFile(join(d, "nope"))), `open ${join(d, "nope")}: no such file or directory`);
+    assert.equal(message(b.readdir(join(d, "nope"))), `open ${join(d, "nope")}: no such file or directory`);
+    assert.equal(message(b.stat(join(d, "nope"))), `stat ${join(d, "nope")}: no such file or directory`);
+    assert.equal(b.realpath(`${root}/bytes/link`), `${realpathSync(root)}/bytes/x\xff.container`);
+    // A relative path stays relative to the working directory, as for quadlet.
+    assert.match(b.readFile("package.json") as string, /^\{/);
+    assert.equal(b.realpath("package.json"), join(realpathSync("."), "package.json"));
+    assert.equal(fs.exists("package.json"), true);
   });
 
   it("refuses every symbolic link below the directories it is told to", () => {
@@ -328,5 +362,10 @@ describe("the node file system", () => {
     assert.equal(message(b.readdir(`${dir}/up`)), `open ${dir}/up: ${refused}`);
     assert.equal(b.readFile(`${dir}/sub/b.volume`), "B\n");
     assert.equal(b.realpath(`${dir}/sub`), `${dir}/sub`);
+    const missing = nodeUnitFs(root, { refuseLinksBelow: ["/nonexistent"] }).bytes;
+    assert.equal(
+      message(missing?.readFile("/nonexistent/x")),
+      "open /nonexistent/x: no such file or directory",
+    );
   });
 });
