@@ -119,6 +119,26 @@ describe("quadlet's unit file parser", () => {
     assert.ok(UnitFile.parse("[S] \t\n[T\xc3\xa9]\n", "/x").hasGroup("T\xc3\xa9"));
   });
 
+  it("reads a last line without newline, a lone backslash line, ] in a value, a key of white space", () => {
+    assert.equal(UnitFile.parse("[S]\nA=1", "/x").lookup("S", "A"), "1");
+    assert.equal(UnitFile.parse("[S]\nK=a]\n", "/x").lookup("S", "K"), "a]");
+    assert.equal(new UnitFile().filename, "");
+    // A line holding only a backslash continues nothing; as the last line it is an empty comment.
+    const lone = UnitFile.parse("[S]\n\\\nK=v\n\\", "/x");
+    assert.deepEqual(
+      lone.group("S")?.lines.map((l) => [l.key, l.value, l.isComment, l.line]),
+      [
+        ["K", "v", false, 3],
+        ["", "", true, undefined],
+      ],
+    );
+    // Bytes 0x85 and 0xa0 count as white space where quadlet looks at single bytes, so this key is empty.
+    assert.throws(
+      () => UnitFile.parse("[S]\n\xa0=x\n", "/x"),
+      (e: unknown) => e instanceof UnitParseError && e.message === "invalid key name: " && e.line === 2,
+    );
+  });
+
   it("cuts long lines in messages", () => {
     assert.equal(MESSAGE_EXCERPT, 2000);
     const exact = "x".repeat(2000);
