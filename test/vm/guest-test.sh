@@ -482,7 +482,8 @@ bluechi_checks() {
   controller_up() {
     local _
     for _ in $(seq 100); do
-      bluechictl list-units "$node" 2>&1 | grep -q 'Node is offline' && return 0
+      # Not a pipe: with pipefail, bluechictl's own exit status 1 would be the pipe's.
+      [[ $(bluechictl list-units "$node" 2>&1) == *"Node is offline"* ]] && return 0
       sleep 0.2
     done
     bluechictl list-units "$node"
