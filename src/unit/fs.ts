@@ -173,10 +173,11 @@ export function nodeUnitFs(root = "/", options: NodeUnitFsOptions = {}): UnitFs 
       return null;
     }
   };
-  // Under "/" a relative path stays relative to the working directory, as it does for quadlet.
-  const at = (p: string): string => (rooted ? join(root, p) : p);
   const rootBytes = Buffer.from(root.replace(/\/+$/, ""));
-  /** Where a logical path is on the host: itself under "/", its resolved place below another root. */
+  /**
+   * Where a logical path is on the host: itself under "/" (a relative path stays relative to the working directory,
+   * as it does for quadlet), its resolved place below another root.
+   */
   const host = (p: string, op: string): Buffer | FsError => {
     const link = linkBelow(p, op);
     if (link) return link;
@@ -248,35 +249,20 @@ export function nodeUnitFs(root = "/", options: NodeUnitFsOptions = {}): UnitFs 
       const r = bytes.readFile(toBytes(path));
       return typeof r === "string" ? fromBytes(r) : undefined;
     },
+    // Listing and existence resolve links as reading does: inside the root, and refused below refused directories.
     list(path) {
-      if (linkBelow(toBytes(path), "open")) return undefined;
-      let names: string[];
-      try {
-        names = readdirSync(at(path));
-      } catch {
-        return undefined;
-      }
+      const names = bytes.readdir(toBytes(path));
+      if (names instanceof FsError) return undefined;
       const out: DirEntry[] = [];
       for (const name of names) {
-        if (linkBelow(toBytes(join(path, name)), "stat")) continue;
-        try {
-          const st = statSync(join(at(path), name));
-          if (st.isDirectory()) out.push({ name, kind: "dir" });
-          else if (st.isFile()) out.push({ name, kind: "file" });
-        } catch {
-          // A dangling symlink is neither.
-        }
+        // A dangling symlink, a FIFO or a device is neither.
+        const kind = bytes.stat(`${toBytes(path).replace(/\/+$/, "")}/${name}`);
+        if (kind === "dir" || kind === "file") out.push({ name: fromBytes(name), kind });
       }
       return out.sort(byName);
     },
     exists(path) {
-      if (linkBelow(toBytes(path), "stat")) return false;
-      try {
-        statSync(at(path));
-        return true;
-      } catch {
-        return false;
-      }
+      return !(bytes.stat(toBytes(path)) instanceof FsError);
     },
   };
 }
