@@ -24,6 +24,7 @@ import {
   snapshotFiles,
   snapshotPaths,
   snapshotTools,
+  TREE_AGENT,
   versionedTools,
 } from "./snapshot.js";
 
@@ -140,7 +141,7 @@ export async function collectSnapshot(options: CollectOptions = {}): Promise<Hos
     }
   }
   // The partition's BlueChi node, when the default partition runs with an agent in its tree.
-  if (uid === 0 && options.probes !== false && existsSync(`${QmPaths.rootfs}/usr/libexec/bluechi-agent`)) {
+  if (uid === 0 && options.probes !== false && exists[TREE_AGENT]) {
     const b = await bluechiStatus(defaultContainer()).catch(() => null);
     if (b) {
       probes["bluechi:agent-active"] = b.agent === "active";

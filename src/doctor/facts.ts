@@ -1,7 +1,7 @@
 import { QmPaths } from "../config/defaults.js";
 import { parseMountinfo } from "../core/mountinfo.js";
 import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
-import type { HostSnapshot } from "./snapshot.js";
+import { type HostSnapshot, TREE_AGENT } from "./snapshot.js";
 
 export { parseMountinfo };
 
@@ -336,7 +336,7 @@ export function hostFacts(snapshot: HostSnapshot): HostFacts {
     devices: { kvm: snapshot.exists["/dev/kvm"] === true, fuse: snapshot.exists["/dev/fuse"] === true },
     bluechi: {
       tree: snapshot.exists[QmPaths.rootfs] === true,
-      agent: snapshot.exists[`${QmPaths.rootfs}/usr/libexec/bluechi-agent`] === true,
+      agent: snapshot.exists[TREE_AGENT] === true,
       active: snapshot.probes["bluechi:agent-active"] ?? null,
       connected: snapshot.probes["bluechi:connected"] ?? null,
       online: snapshot.probes["bluechi:node-online"] ?? null,

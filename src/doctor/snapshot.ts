@@ -1,7 +1,7 @@
 import { QmPaths } from "../config/defaults.js";
 import { QmError } from "../core/errors.js";
 import { stringEnd } from "../hooks/json.js";
-import { HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
+import { AGENT_PROGRAM, HOST_PODMAN_QUADLETS } from "../rootfs/source.js";
 
 /**
  * Everything doctor reads from a host, as plain JSON. The collector (collect.ts) fills it from the live host;
@@ -59,6 +59,9 @@ export const snapshotFiles = [
   "/etc/os-release",
 ] as const;
 
+/** The partition tree's BlueChi agent, on the host. */
+export const TREE_AGENT = `${QmPaths.rootfs}/${AGENT_PROGRAM}`;
+
 export const snapshotPaths = [
   "/run/systemd/system",
   ...HOST_PODMAN_QUADLETS,
@@ -68,7 +71,7 @@ export const snapshotPaths = [
   "/sys/fs/selinux",
   // The partition's tree, and whether it has the BlueChi agent.
   QmPaths.rootfs,
-  `${QmPaths.rootfs}/usr/libexec/bluechi-agent`,
+  TREE_AGENT,
 ] as const;
 
 export const snapshotTools = [

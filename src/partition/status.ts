@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { AGENT_PROGRAM } from "../rootfs/source.js";
 import type { BluechiStatus } from "./bluechi-status.js";
 import type { PartitionContext } from "./context.js";
 import {
@@ -138,7 +139,7 @@ export async function partitionStatus(
     // The generator in the tree podman runs the partition from (only looked at, never followed).
     nestedGenerator: c?.rootfs ? nestedGenerator((p) => ports.files.present(join(c.rootfs, p))) : null,
     bluechi:
-      running && c?.rootfs && ports.files.present(join(c.rootfs, "usr/libexec/bluechi-agent"))
+      running && c?.rootfs && ports.files.present(join(c.rootfs, AGENT_PROGRAM))
         ? await ports.podman.bluechi(containerName)
         : null,
   };

@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { QmError } from "../core/errors.js";
 import { run } from "../engine/exec.js";
 import { SafeDir } from "../engine/safe-fs.js";
+import { AGENT_PROGRAM } from "./source.js";
 
 /**
  * The BlueChi agent for a partition tree whose distribution does not ship it (Debian, Ubuntu): its files, taken from
@@ -17,7 +18,7 @@ export const AGENT_FILES: readonly {
   readonly mode: number;
   readonly required: boolean;
 }[] = [
-  { path: "usr/libexec/bluechi-agent", mode: 0o755, required: true },
+  { path: AGENT_PROGRAM, mode: 0o755, required: true },
   { path: "usr/lib/systemd/system/bluechi-agent.service", mode: 0o644, required: true },
   { path: "usr/share/bluechi-agent/config/agent.conf", mode: 0o644, required: true },
   { path: "usr/share/dbus-1/system.d/org.eclipse.bluechi.Agent.conf", mode: 0o644, required: true },

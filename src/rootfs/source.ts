@@ -48,6 +48,8 @@ export const fedoraPackages = [
   "jq",
   "hostname",
 ] as const;
+/** The BlueChi agent's program in a tree (relative to the tree), as its packages and `meson install` put it. */
+export const AGENT_PROGRAM = "usr/libexec/bluechi-agent";
 /** Installed in the tree when its distribution ships it (BlueChi is not in Debian). */
 export const optionalPackages = ["bluechi-agent"] as const;
 /** Where a podman with quadlet (4.4 and later) keeps it. */
