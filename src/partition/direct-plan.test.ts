@@ -4,6 +4,8 @@ import { QmError } from "../core/errors.js";
 import type { GeneratedService } from "../quadlet/index.js";
 import { type DirectHost, planDirect } from "./direct-plan.js";
 import type { ServiceSettings } from "./service-settings.js";
+// A host that needs no adaptation.
+import { thisHost as host } from "./testing/fake-host.js";
 
 const service = (...execStart: string[]): GeneratedService =>
   ({ serviceName: "qm.service", sourcePath: "/q/qm.container", execStart }) as unknown as GeneratedService;
@@ -16,18 +18,6 @@ const settings: ServiceSettings = {
   startLimitBurst: 5,
   environment: {},
   unapplied: [],
-};
-
-/** A host that needs no adaptation. */
-const host: DirectHost = {
-  podmanVersion: { major: 4, minor: 7 },
-  selinux: true,
-  cgroupMode: "v2",
-  runcAvailable: true,
-  capSysResource: true,
-  nofileHard: "unlimited",
-  nprocHard: "unlimited",
-  hostname: "car1",
 };
 
 const argv = (s: GeneratedService, over: Partial<ServiceSettings> = {}, h: Partial<DirectHost> = {}) =>
